@@ -1,0 +1,177 @@
+import { z } from "@hono/zod-openapi";
+import type { AuditRecord } from "../../db/audit_log.ts";
+import type { ApiToken } from "../../db/api_tokens.ts";
+import type { User } from "../../db/users.ts";
+
+/** The body of every error response. */
+export const ErrorSchema = z.object({
+  error: z.object({
+    code: z.string().openapi({ example: "validation_failed" }),
+    message: z.string().openapi({ example: "The request does not match the schema" }),
+    details: z.unknown().nullable(),
+  }),
+}).openapi("Error");
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed request (for example invalid JSON)",
+  401: "Not signed in, or the token is invalid, expired or revoked",
+  403: "Signed in but not allowed (or missing CSRF token)",
+  404: "Not found",
+  409: "Conflicts with existing data",
+  413: "Body larger than 1 MiB",
+  415: "Body is not application/json",
+  422: "Body or parameters fail validation; details lists each field",
+  429: "Too many attempts; see Retry-After",
+  503: "A dependency (database or KV) is not answering",
+};
+
+/** OpenAPI response entries for the given error statuses. */
+export function errorResponses(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((s) => [s, {
+    description: ERROR_DESCRIPTIONS[s] ?? "Error",
+    content: { "application/json": { schema: ErrorSchema } },
+  }]));
+}
+
+/** A JSON request body that is always validated, whatever Content-Type says. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+/** A JSON response. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** Email: trimmed, at most 254 characters. */
+export const Email = z.string().trim().max(254).pipe(z.email({ error: "must be an email address" }))
+  .openapi({ example: "ada@example.com" });
+
+/** Passwords: 12 to 128 characters, no composition rules (OWASP ASVS 2.1). */
+export const NewPassword = z.string()
+  .min(12, "must be at least 12 characters")
+  .max(128, "must be at most 128 characters")
+  .openapi({ example: "correct horse battery staple" });
+
+export const Credentials = z.object({
+  email: Email,
+  password: z.string().min(1, "is required").max(128, "must be at most 128 characters"),
+}).openapi("Credentials");
+
+export const Registration = z.object({ email: Email, password: NewPassword }).openapi(
+  "Registration",
+);
+
+export const UserSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  role: z.enum(["admin", "user"]),
+  createdAt: z.iso.datetime(),
+}).openapi("User");
+
+/** The API shape of an account. */
+export function userDto(user: User): z.infer<typeof UserSchema> {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export const SessionResponse = z.object({
+  token: z.string().openapi({ description: "Access token; send as Authorization: Bearer" }),
+  expiresAt: z.iso.datetime(),
+  user: UserSchema,
+  csrfToken: z.string().openapi({ description: "For cookie-authenticated changes (X-CSRF-Token)" }),
+}).openapi("Session");
+
+export const MeResponse = z.object({
+  user: UserSchema,
+  auth: z.object({
+    method: z.enum(["session", "token"]),
+    tokenId: z.uuid().nullable(),
+  }),
+}).openapi("Me");
+
+export const ApiTokenSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string().openapi({ description: "The first characters, to recognise the token" }),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
+  lastUsedAt: z.iso.datetime().nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+}).openapi("ApiToken");
+
+/** The API shape of a token. */
+export function tokenDto(t: ApiToken): z.infer<typeof ApiTokenSchema> {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export const CreateTokenRequest = z.object({
+  name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  expiresInDays: z.number().int().min(1).max(3650).nullable().optional().openapi({
+    description: "Days until the token stops working; omit or null for no expiry",
+  }),
+}).openapi("CreateTokenRequest");
+
+export const CreatedToken = z.object({
+  token: ApiTokenSchema,
+  secret: z.string().openapi({ description: "Shown once: store it now", example: "lat_…" }),
+}).openapi("CreatedToken");
+
+export const IdParam = z.object({
+  id: z.uuid({ error: "must be a UUID" }).openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.iso.datetime(),
+  actorId: z.uuid().nullable(),
+  actor: z.string(),
+  action: z.string(),
+  outcome: z.enum(["success", "failure", "denied"]),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  ip: z.string().nullable(),
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+}).openapi("AuditEntry");
+
+/** The API shape of an audit record. */
+export function auditDto(r: AuditRecord): z.infer<typeof AuditEntrySchema> {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actorId: r.actorId,
+    actor: r.actor,
+    action: r.action,
+    outcome: r.outcome,
+    targetType: r.targetType ?? null,
+    targetId: r.targetId ?? null,
+    ip: r.ip ?? null,
+    requestId: r.requestId ?? null,
+    details: r.details ?? {},
+  };
+}
+
+export const SystemStatusSchema = z.object({
+  version: z.string(),
+  time: z.iso.datetime(),
+  uptimeSeconds: z.number().int(),
+  database: z.object({
+    kind: z.enum(["pglite", "postgres"]),
+    ok: z.boolean(),
+    latencyMs: z.number().nullable(),
+  }),
+  kv: z.object({ ok: z.boolean(), latencyMs: z.number().nullable() }),
+}).openapi("SystemStatus");

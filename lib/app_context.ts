@@ -1,0 +1,34 @@
+import type { Db } from "../db/db.ts";
+import type { AuthService } from "./auth/service.ts";
+import type { Principal } from "./auth/principal.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Assets } from "./web/assets.ts";
+import type { StatusHub } from "./system_status.ts";
+
+/** Everything a request handler may use, built once in main.ts and passed in. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  kv: Deno.Kv;
+  log: Logger;
+  auth: AuthService;
+  assets: Assets;
+  status: StatusHub;
+  version: string;
+  startedAt: Date;
+  /** Aborted when the server begins to shut down; long-lived streams end on it. */
+  shutdown: AbortSignal;
+}
+
+/** Hono's environment type for the whole app. */
+export interface AppEnv {
+  Variables: {
+    app: AppContext;
+    requestId: string;
+    /** The caller, once the authenticate middleware has run; null when anonymous. */
+    principal: Principal | null;
+    /** Logger with the request id attached. */
+    log: Logger;
+  };
+}

@@ -1,0 +1,103 @@
+import { createApp } from "./app.ts";
+import type { AppContext } from "./app_context.ts";
+import { createAuthService, DEFAULT_LOGIN_LIMITS } from "./auth/service.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { deriveKeys, loadOrCreateSecret } from "./secret_key.ts";
+import { createStatusHub } from "./system_status.ts";
+import { VERSION } from "./version.ts";
+import { buildAssets } from "./web/assets.ts";
+import { openDb } from "../db/open.ts";
+import { migrate, readMigrations } from "../db/migrate.ts";
+import type { Db } from "../db/db.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Where the app's source folders are. */
+export const APP_DIRS = {
+  routesDir: `${ROOT}/routes`,
+  islandsDir: `${ROOT}/islands`,
+  staticDir: `${ROOT}/static`,
+  bootEntry: `${ROOT}/lib/web/client/boot.ts`,
+};
+
+/** Options for building a control plane; tests pass a database or tighter limits. */
+export interface BuildOptions {
+  log: Logger;
+  db?: Db;
+  loginLimits?: typeof DEFAULT_LOGIN_LIMITS;
+}
+
+/** A built control plane: its context, its HTTP handler, and how to release everything. */
+export interface ControlPlane {
+  ctx: AppContext;
+  fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /** End long-lived streams (SSE) so a graceful shutdown can complete. */
+  endStreams(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Open storage (creating the data dir, secret key, database schema and KV), build the assets
+ * and the app. Nothing is opened at import time.
+ */
+export async function buildControlPlane(
+  config: Config,
+  options: BuildOptions,
+): Promise<ControlPlane> {
+  const { log } = options;
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const { secret, source } = await loadOrCreateSecret(config.secretKey, config.dataDir);
+  if (source === "generated") {
+    log.warn("generated a new secret key; back it up apart from the database", {
+      path: `${config.dataDir}/secret.key`,
+    });
+  }
+  const keys = deriveKeys(secret);
+  const t0 = performance.now();
+  const db = options.db ?? await openDb(config);
+  const applied = await migrate(db, await readMigrations());
+  log.info("database ready", {
+    kind: db.kind,
+    migrations_applied: applied,
+    ms: Math.round(performance.now() - t0),
+  });
+  const kvDir = config.kvPath.includes("/")
+    ? config.kvPath.slice(0, config.kvPath.lastIndexOf("/"))
+    : ".";
+  if (config.kvPath !== ":memory:") await Deno.mkdir(kvDir, { recursive: true });
+  const kv = await Deno.openKv(config.kvPath);
+  const assets = await buildAssets(APP_DIRS);
+  const shutdown = new AbortController();
+  const startedAt = new Date();
+  const status = createStatusHub({ db, kv, log, version: VERSION, startedAt });
+  const auth = createAuthService({ db, kv, log }, {
+    keys,
+    registration: config.registration,
+    loginLimits: options.loginLimits,
+  });
+  const ctx: AppContext = {
+    config,
+    db,
+    kv,
+    log,
+    auth,
+    assets,
+    status,
+    version: VERSION,
+    startedAt,
+    shutdown: shutdown.signal,
+  };
+  const app = await createApp(ctx, APP_DIRS);
+  return {
+    ctx,
+    fetch: (req, info) => app.fetch(req, info),
+    endStreams: () => shutdown.abort(),
+    async close() {
+      shutdown.abort();
+      status.close();
+      kv.close();
+      if (!options.db) await db.close();
+    },
+  };
+}

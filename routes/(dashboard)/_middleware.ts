@@ -1,0 +1,13 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "@/lib/app_context.ts";
+
+// Dashboard pages need a signed-in account: first run goes to setup, everyone else to login.
+const requireSignIn: MiddlewareHandler<AppEnv> = async function requireSignIn(c, next) {
+  if (c.get("principal")) return await next();
+  if (!(await c.get("app").auth.hasUsers())) return c.redirect("/setup", 303);
+  const url = new URL(c.req.url);
+  const next_ = url.pathname + url.search;
+  return c.redirect(next_ === "/" ? "/login" : `/login?next=${encodeURIComponent(next_)}`, 303);
+};
+
+export default requireSignIn;
