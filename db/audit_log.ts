@@ -27,7 +27,7 @@ export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<voi
   await db.query(
     `INSERT INTO audit_log (actor_id, actor, action, outcome, target_type, target_id, ip,
        request_id, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)`,
     [
       entry.actorId,
       entry.actor,

@@ -33,7 +33,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return sqlState(err) === "23505";
 }
 
-/** Replace undefined with null: postgres.js rejects undefined parameters. */
+/**
+ * Replace undefined with null: postgres.js rejects undefined parameters. JSON goes in as a
+ * string bound to `$n::text::jsonb`: bound straight to jsonb, postgres.js would encode the
+ * string a second time.
+ */
 export function normaliseParams(params: readonly unknown[] | undefined): unknown[] {
   return (params ?? []).map((p) => p === undefined ? null : p);
 }

@@ -13,10 +13,15 @@ function wrap(conn: PGlite | Transaction): Queryable {
   };
 }
 
-/** Open (creating if needed) the embedded PGlite database in `dir`; `memory://` for tests. */
+/** Open (creating if needed) the embedded PGlite database in `dir`. */
 export async function openPglite(dir: string): Promise<Db> {
   const pg = new PGlite(dir);
   await pg.waitReady;
+  return wrapPglite(pg);
+}
+
+/** The Db interface over an open PGlite instance. */
+export function wrapPglite(pg: PGlite): Db {
   const base = wrap(pg);
   return {
     kind: "pglite",

@@ -6,7 +6,7 @@ import type { Logger } from "./log.ts";
 import { deriveKeys, loadOrCreateSecret } from "./secret_key.ts";
 import { createStatusHub } from "./system_status.ts";
 import { VERSION } from "./version.ts";
-import { buildAssets } from "./web/assets.ts";
+import { type Assets, buildAssets } from "./web/assets.ts";
 import { openDb } from "../db/open.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
 import type { Db } from "../db/db.ts";
@@ -26,6 +26,9 @@ export interface BuildOptions {
   log: Logger;
   db?: Db;
   loginLimits?: typeof DEFAULT_LOGIN_LIMITS;
+  rotationGraceMs?: number;
+  /** Prebuilt assets (tests build them once for many apps). */
+  assets?: Assets;
 }
 
 /** A built control plane: its context, its HTTP handler, and how to release everything. */
@@ -67,7 +70,7 @@ export async function buildControlPlane(
     : ".";
   if (config.kvPath !== ":memory:") await Deno.mkdir(kvDir, { recursive: true });
   const kv = await Deno.openKv(config.kvPath);
-  const assets = await buildAssets(APP_DIRS);
+  const assets = options.assets ?? await buildAssets(APP_DIRS);
   const shutdown = new AbortController();
   const startedAt = new Date();
   const status = createStatusHub({ db, kv, log, version: VERSION, startedAt });
@@ -75,6 +78,7 @@ export async function buildControlPlane(
     keys,
     registration: config.registration,
     loginLimits: options.loginLimits,
+    rotationGraceMs: options.rotationGraceMs,
   });
   const ctx: AppContext = {
     config,

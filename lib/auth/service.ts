@@ -45,6 +45,7 @@ export interface AuthOptions {
   registration: "open" | "closed";
   loginLimits?: { perAccount: Limit; perIp: Limit };
   cacheTtlMs?: number;
+  rotationGraceMs?: number;
 }
 
 type CachedAuth = Omit<Principal, "viaCookie"> | null;
@@ -221,7 +222,9 @@ export function createAuthService(
         const row = await sessions.findRefreshSessionForUpdate(tx, hashToken(refreshToken));
         if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return null;
         if (row.rotatedAt) {
-          if (Date.now() - row.rotatedAt.getTime() < ROTATION_GRACE_MS) {
+          if (
+            Date.now() - row.rotatedAt.getTime() < (options.rotationGraceMs ?? ROTATION_GRACE_MS)
+          ) {
             return { row, next: null, reused: false };
           }
           await sessions.revokeFamily(tx, row.familyId);

@@ -79,7 +79,7 @@ export function compareRoutes(a: RouteFile, b: RouteFile): number {
     const d = segmentRank(as[i]) - segmentRank(bs[i]);
     if (d !== 0) return d;
   }
-  if (as.length !== bs.length) return bs.length - as.length;
+  if (as.length !== bs.length) return as.length - bs.length;
   return a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0;
 }
 
