@@ -44,6 +44,19 @@ function digest(data: Uint8Array, length = 16): string {
   return createHash("sha256").update(data).digest("hex").slice(0, length);
 }
 
+/** The deepest folder that contains every path. */
+function commonDir(paths: string[]): string {
+  const split = paths.map((p) => p.split("/").slice(0, -1));
+  const first = split[0];
+  let n = first.length;
+  for (const parts of split) {
+    let i = 0;
+    while (i < n && parts[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join("/");
+}
+
 /** Island names: file names under islands/ without extension (PascalCase by convention). */
 export async function listIslands(islandsDir: string): Promise<Map<string, string>> {
   const islands = new Map<string, string>();
@@ -92,7 +105,16 @@ export async function buildAssets(
       etag: `"${digest(f.body)}"`,
     });
   }
-  const bootName = options.bootEntry.split("/").pop()!.replace(/\.(ts|tsx)$/, ".js");
+  // esbuild lays entry outputs out relative to the entries' common folder.
+  const entries = [options.bootEntry, ...islands.values()];
+  const common = commonDir(entries);
+  const outputOf = (entry: string) => {
+    const url = `${base}/${entry.slice(common.length + 1).replace(/\.(tsx|jsx|ts|js)$/, ".js")}`;
+    if (!js.has(url)) throw new Error(`Bundling produced no output for ${entry} (looked for ${url})`);
+    return url;
+  };
+  const bootUrl = outputOf(options.bootEntry);
+  const islandUrls = new Map([...islands].map(([name, path]) => [name, outputOf(path)]));
 
   const statics = new Map<string, AssetFile & { hash: string }>();
   for (const rel of await listFiles(options.staticDir)) {
@@ -102,8 +124,8 @@ export async function buildAssets(
   }
   return {
     buildId,
-    bootUrl: `${base}/${bootName}`,
-    islandUrl: (name) => `${base}/${name}.js`,
+    bootUrl,
+    islandUrl: (name) => islandUrls.get(name) ?? "",
     js,
     statics,
     asset(path) {
