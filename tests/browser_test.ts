@@ -335,46 +335,49 @@ Deno.test("an administrator sets up Lattice in a real browser, uses every page a
       { fatal: true },
     );
 
-    await step("the overview works at phone width and in dark mode", async () => {
-      const storageState = await context.storageState();
-      const phone = await browser!.newContext({
+    /** Open the overview in a new context signed in as the main one, and screenshot it. */
+    const overviewIn = async (
+      name: string,
+      options: Parameters<Browser["newContext"]>[0],
+      check: (p: Page) => Promise<void> = async () => {},
+    ) => {
+      const other = await browser!.newContext({
+        ...options,
+        storageState: await context.storageState(),
+      });
+      try {
+        const p = await newPage(other);
+        await p.goto(`${url}/`);
+        try {
+          await check(p);
+          await waitForHealth(p, "live");
+        } finally {
+          await screenshot(p, name);
+        }
+      } finally {
+        await other.close();
+      }
+    };
+
+    await step("the overview works at phone width", async () => {
+      await overviewIn("12-overview-phone", {
         viewport: { width: 390, height: 844 },
         isMobile: true,
         hasTouch: true,
-        storageState,
       });
-      try {
-        const p = await newPage(phone);
-        await p.goto(`${url}/`);
-        try {
-          await waitForHealth(p, "live");
-        } finally {
-          await screenshot(p, "12-overview-phone");
-        }
-      } finally {
-        await phone.close();
-      }
+    });
 
-      const dark = await browser!.newContext({
-        viewport: { width: 1280, height: 800 },
-        colorScheme: "dark",
-        storageState,
-      });
-      try {
-        const p = await newPage(dark);
-        await p.goto(`${url}/`);
-        try {
+    await step("the overview uses the dark palette when the system asks for it", async () => {
+      await overviewIn(
+        "13-overview-dark",
+        { viewport: { width: 1280, height: 800 }, colorScheme: "dark" },
+        async (p) => {
           const background = await p.evaluate(() =>
             getComputedStyle(document.body).backgroundColor
           );
           assert.equal(background, "rgb(17, 20, 24)", "the dark palette's --bg applies");
-          await waitForHealth(p, "live");
-        } finally {
-          await screenshot(p, "13-overview-dark");
-        }
-      } finally {
-        await dark.close();
-      }
+        },
+      );
     });
 
     await step(

@@ -31,7 +31,9 @@ Deno.test("`deno task start` runs on embedded defaults and keeps data across res
     await Deno.stat(`${first.dataDir}/kv.sqlite3`);
 
     const lines = first.output().split("\n").filter((l) => l.startsWith("{"));
-    const listening = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "control plane listening");
+    const listening = lines.map((l) => JSON.parse(l)).find((l) =>
+      l.msg === "control plane listening"
+    );
     assert.ok(listening, "logs a structured start-up line");
     assert.equal(typeof listening.startup_ms, "number");
 
@@ -40,7 +42,9 @@ Deno.test("`deno task start` runs on embedded defaults and keeps data across res
     const login = await post(`${second.url}/api/v1/auth/login`, ADMIN);
     assert.equal(login.status, 200, "the account survived the restart");
     const { token } = await login.json();
-    const me = await fetch(`${second.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    const me = await fetch(`${second.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal((await me.json()).user.role, "admin");
     const keyAgain = await Deno.readTextFile(`${first.dataDir}/secret.key`);
     assert.ok(keyAgain.trim().length >= 32, "the key was reused, not regenerated");
@@ -53,9 +57,18 @@ Deno.test("`deno task start` runs on embedded defaults and keeps data across res
 
 Deno.test("a bad setting stops start-up with one line naming the variable", async () => {
   const cases: [Record<string, string>, RegExp][] = [
-    [{ LATTICE_PORT: "eighty" }, /^lattice: invalid LATTICE_PORT="eighty": must be an integer from 1 to 65535$/],
-    [{ LATTICE_LOG_LEVEL: "chatty" }, /^lattice: invalid LATTICE_LOG_LEVEL="chatty": must be one of debug, info, warn, error$/],
-    [{ DATABASE_URL: "mysql://x" }, /^lattice: invalid DATABASE_URL="mysql:\/\/x": must be a postgres:\/\//],
+    [
+      { LATTICE_PORT: "eighty" },
+      /^lattice: invalid LATTICE_PORT="eighty": must be an integer from 1 to 65535$/,
+    ],
+    [
+      { LATTICE_LOG_LEVEL: "chatty" },
+      /^lattice: invalid LATTICE_LOG_LEVEL="chatty": must be one of debug, info, warn, error$/,
+    ],
+    [
+      { DATABASE_URL: "mysql://x" },
+      /^lattice: invalid DATABASE_URL="mysql:\/\/x": must be a postgres:\/\//,
+    ],
   ];
   for (const [env, expected] of cases) {
     const out = await new Deno.Command("deno", {
@@ -66,7 +79,9 @@ Deno.test("a bad setting stops start-up with one line naming the variable", asyn
       stderr: "piped",
     }).output();
     assert.equal(out.code, 2, JSON.stringify(env));
-    const lines = new TextDecoder().decode(out.stderr).split("\n").filter((l) => l.startsWith("lattice:"));
+    const lines = new TextDecoder().decode(out.stderr).split("\n").filter((l) =>
+      l.startsWith("lattice:")
+    );
     assert.equal(lines.length, 1, JSON.stringify(env));
     assert.match(lines[0], expected);
   }
@@ -85,7 +100,9 @@ Deno.test("start-up against an unreachable database fails with the driver's reas
     stderr: "piped",
   }).output();
   assert.equal(out.code, 1);
-  const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.includes("start-up failed"));
+  const line = new TextDecoder().decode(out.stdout).split("\n").find((l) =>
+    l.includes("start-up failed")
+  );
   assert.ok(line, "logs why it failed");
   assert.match(JSON.parse(line).err.message, /ECONNREFUSED|connect/i);
 });

@@ -17,7 +17,11 @@ appTest("a fresh install sends every page to the first-run setup", async (app) =
 });
 
 appTest("the setup form creates the admin, signs in and opens the dashboard", async (app) => {
-  const form = new URLSearchParams({ email: ADMIN.email, password: ADMIN.password, confirm: ADMIN.password });
+  const form = new URLSearchParams({
+    email: ADMIN.email,
+    password: ADMIN.password,
+    confirm: ADMIN.password,
+  });
   const res = await app.request("/setup", {
     method: "POST",
     headers: { ...html, "content-type": "application/x-www-form-urlencoded" },
@@ -31,12 +35,17 @@ appTest("the setup form creates the admin, signs in and opens the dashboard", as
   assert.equal(home.status, 200);
   const page = await home.text();
   assert.match(page, new RegExp(ADMIN.email.replace(".", "\\.")));
-  for (const label of ["Overview", "Nodes", "Workloads", "Pools", "Approvals", "Alerts", "Settings"]) {
+  for (
+    const label of ["Overview", "Nodes", "Workloads", "Pools", "Approvals", "Alerts", "Settings"]
+  ) {
     assert.match(page, new RegExp(`>${label}</a>`), label);
   }
   assert.match(page, /<meta name="csrf-token" content="[\w-]+"/);
   // The island is rendered on the server with its props and hydrated by one module script.
-  assert.match(page, /<lattice-island data-island="ServerHealth" data-src="\/_lattice\/js\/\w+\/[\w/]*ServerHealth\.js"/);
+  assert.match(
+    page,
+    /<lattice-island data-island="ServerHealth" data-src="\/_lattice\/js\/\w+\/[\w/]*ServerHealth\.js"/,
+  );
   assert.match(page, /data-state="connecting"/);
   assert.equal(page.match(/<script/g)?.length, 1);
   const again = await app.request("/setup", { headers: html });
@@ -123,7 +132,8 @@ appTest("static files and island bundles are cached by content hash", async (app
   assert.equal(revalidated.status, 304);
 
   const { jar } = await signUp(app);
-  const home = await (await app.request("/", { headers: { ...html, cookie: jar.header() } })).text();
+  const home = await (await app.request("/", { headers: { ...html, cookie: jar.header() } }))
+    .text();
   const boot = /<script type="module" src="([^"]+)"/.exec(home)![1];
   const js = await app.request(boot);
   assert.equal(js.status, 200);

@@ -110,7 +110,9 @@ export async function buildAssets(
   const common = commonDir(entries);
   const outputOf = (entry: string) => {
     const url = `${base}/${entry.slice(common.length + 1).replace(/\.(tsx|jsx|ts|js)$/, ".js")}`;
-    if (!js.has(url)) throw new Error(`Bundling produced no output for ${entry} (looked for ${url})`);
+    if (!js.has(url)) {
+      throw new Error(`Bundling produced no output for ${entry} (looked for ${url})`);
+    }
     return url;
   };
   const bootUrl = outputOf(options.bootEntry);
