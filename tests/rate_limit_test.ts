@@ -4,6 +4,7 @@ import { ADMIN, appTest, errorOf, json, signUp } from "./helpers/app.ts";
 const TIGHT = {
   perAccount: { limit: 3, windowMs: 60_000 },
   perIp: { limit: 6, windowMs: 60_000 },
+  registerPerIp: { limit: 2, windowMs: 60_000 },
 };
 
 appTest("too many failed logins for one account get 429 with Retry-After", async (app) => {
@@ -65,3 +66,18 @@ appTest("a successful login clears the account's failure count", async (app) => 
     await res.body?.cancel();
   }
 }, { loginLimits: TIGHT });
+
+appTest("too many registrations from one IP get 429", async (app) => {
+  const statuses = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await app.request("/api/v1/auth/register", json({
+      email: `person${i}@example.com`,
+      password: "a long enough password",
+    }, { ip: "192.0.2.44" }));
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  assert.deepEqual(statuses, [201, 201, 429]);
+  const users = await app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users");
+  assert.equal(users[0].n, 2);
+}, { loginLimits: TIGHT, env: { LATTICE_REGISTRATION: "open" } });

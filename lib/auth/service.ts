@@ -26,6 +26,8 @@ const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 export const DEFAULT_LOGIN_LIMITS = {
   perAccount: { limit: 10, windowMs: 15 * 60_000 },
   perIp: { limit: 50, windowMs: 15 * 60_000 },
+  /** Account creation per IP: each costs a 19 MiB argon2id hash. */
+  registerPerIp: { limit: 20, windowMs: 60 * 60_000 },
 };
 
 /** What a successful sign-in or refresh hands back to the transport layer. */
@@ -43,7 +45,7 @@ export interface SessionTokens {
 export interface AuthOptions {
   keys: Keys;
   registration: "open" | "closed";
-  loginLimits?: { perAccount: Limit; perIp: Limit };
+  loginLimits?: { perAccount: Limit; perIp: Limit; registerPerIp: Limit };
   cacheTtlMs?: number;
   rotationGraceMs?: number;
 }
@@ -120,6 +122,20 @@ export function createAuthService(
       input: { email: string; password: string },
       meta: RequestMeta,
     ): Promise<users.User> {
+      const ipState = await hitLimit(kv, ["register-ip", meta.ip ?? "unknown"], limits.registerPerIp);
+      if (!ipState.allowed) {
+        await audit({
+          actorId: null,
+          actor: input.email,
+          action: "auth.register",
+          outcome: "denied",
+          details: { reason: "ip rate limit" },
+        }, meta);
+        throw new RateLimitedError(
+          `Too many accounts created from this address: wait ${ipState.retryAfter} s`,
+          ipState.retryAfter,
+        );
+      }
       const passwordHash = await hashPassword(input.password);
       const user = await users.createUser(db, {
         email: input.email,
