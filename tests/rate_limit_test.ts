@@ -70,10 +70,13 @@ appTest("a successful login clears the account's failure count", async (app) => 
 appTest("too many registrations from one IP get 429", async (app) => {
   const statuses = [];
   for (let i = 0; i < 3; i++) {
-    const res = await app.request("/api/v1/auth/register", json({
-      email: `person${i}@example.com`,
-      password: "a long enough password",
-    }, { ip: "192.0.2.44" }));
+    const res = await app.request(
+      "/api/v1/auth/register",
+      json({
+        email: `person${i}@example.com`,
+        password: "a long enough password",
+      }, { ip: "192.0.2.44" }),
+    );
     statuses.push(res.status);
     await res.body?.cancel();
   }

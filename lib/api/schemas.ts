@@ -86,6 +86,19 @@ export const SessionResponse = z.object({
   csrfToken: z.string().openapi({ description: "For cookie-authenticated changes (X-CSRF-Token)" }),
 }).openapi("Session");
 
+/** The API shape of a sign-in (login and refresh answer it). */
+export function sessionDto(
+  tokens: { accessToken: string; accessExpiresAt: Date; user: User },
+  csrfToken: string,
+): z.infer<typeof SessionResponse> {
+  return {
+    token: tokens.accessToken,
+    expiresAt: tokens.accessExpiresAt.toISOString(),
+    user: userDto(tokens.user),
+    csrfToken,
+  };
+}
+
 export const MeResponse = z.object({
   user: UserSchema,
   auth: z.object({

@@ -23,3 +23,6 @@ export interface RequestMeta {
   userAgent: string | null;
   requestId: string | null;
 }
+
+/** What the authentication cache holds per credential: a principal, or null for "refused". */
+export type CachedPrincipal = Omit<Principal, "viaCookie"> | null;

@@ -1,17 +1,17 @@
 import type { Db } from "../../db/db.ts";
 import { appendAudit, type AuditEntry } from "../../db/audit_log.ts";
-import * as apiTokens from "../../db/api_tokens.ts";
 import * as sessions from "../../db/refresh_sessions.ts";
 import * as users from "../../db/users.ts";
-import { ForbiddenError, HttpError, NotFoundError, RateLimitedError } from "../errors.ts";
+import { ForbiddenError, HttpError, RateLimitedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Keys } from "../secret_key.ts";
 import { TtlCache } from "../ttl_cache.ts";
 import { signAccessToken, verifyAccessToken } from "./jwt.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
-import type { Principal, RequestMeta } from "./principal.ts";
+import { createApiTokenService } from "./api_tokens.ts";
+import type { CachedPrincipal, Principal, RequestMeta } from "./principal.ts";
 import { hitLimit, type Limit, peekLimit, resetLimit } from "./rate_limit.ts";
-import { hashToken, hmac, newApiToken, randomSecret, safeEqual } from "./secrets.ts";
+import { hashToken, hmac, randomSecret, safeEqual } from "./secrets.ts";
 
 /** A refresh token lives a week unless used; a sign-in lasts at most 30 days. */
 export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 3600_000;
@@ -20,7 +20,6 @@ export const SESSION_MAX_AGE_MS = 30 * 24 * 3600_000;
 const ROTATION_GRACE_MS = 10_000;
 /** How stale an authentication decision may be; revocations on this replica apply at once. */
 const AUTH_CACHE_TTL_MS = 10_000;
-const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 
 /** Default sign-in limits: OWASP asks for at most 100 failures an hour per account. */
 export const DEFAULT_LOGIN_LIMITS = {
@@ -50,8 +49,6 @@ export interface AuthOptions {
   rotationGraceMs?: number;
 }
 
-type CachedAuth = Omit<Principal, "viaCookie"> | null;
-
 /** Accounts, sign-in, sessions and API tokens. */
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -62,8 +59,10 @@ export function createAuthService(
 ) {
   const { db, kv, log } = deps;
   const limits = options.loginLimits ?? DEFAULT_LOGIN_LIMITS;
-  const cache = new TtlCache<string, CachedAuth>(options.cacheTtlMs ?? AUTH_CACHE_TTL_MS, 50_000);
-  const tokenTouched = new TtlCache<string, true>(TOKEN_TOUCH_INTERVAL_MS, 50_000);
+  const cache = new TtlCache<string, CachedPrincipal>(
+    options.cacheTtlMs ?? AUTH_CACHE_TTL_MS,
+    50_000,
+  );
   let knownToHaveUsers = false;
   let dummyHash: Promise<string> | null = null;
 
@@ -122,7 +121,11 @@ export function createAuthService(
       input: { email: string; password: string },
       meta: RequestMeta,
     ): Promise<users.User> {
-      const ipState = await hitLimit(kv, ["register-ip", meta.ip ?? "unknown"], limits.registerPerIp);
+      const ipState = await hitLimit(
+        kv,
+        ["register-ip", meta.ip ?? "unknown"],
+        limits.registerPerIp,
+      );
       if (!ipState.allowed) {
         await audit({
           actorId: null,
@@ -347,37 +350,6 @@ export function createAuthService(
       return { ...cached, viaCookie };
     },
 
-    /** Resolve an API token to a principal, or null when it is unknown, expired or revoked. */
-    async authenticateApiToken(secret: string): Promise<Principal | null> {
-      const tokenHash = hashToken(secret);
-      const key = `t:${tokenHash}`;
-      let cached = cache.get(key);
-      if (cached === undefined) {
-        const owner = await apiTokens.findTokenOwner(db, tokenHash);
-        cached = owner
-          ? {
-            userId: owner.userId,
-            email: owner.email,
-            role: owner.role,
-            createdAt: owner.createdAt.toISOString(),
-            method: "token",
-            sessionId: null,
-            tokenId: owner.tokenId,
-          }
-          : null;
-        cache.set(key, cached);
-      }
-      if (!cached) return null;
-      const tokenId = cached.tokenId!;
-      if (tokenTouched.get(tokenId) === undefined) {
-        tokenTouched.set(tokenId, true);
-        apiTokens.touchApiToken(db, tokenId).catch((err) =>
-          log.warn("could not record token use", { token_id: tokenId, err })
-        );
-      }
-      return { ...cached, viaCookie: false };
-    },
-
     /** The CSRF token that cookie-authenticated changes in `sessionId` must carry. */
     csrfToken(sessionId: string): string {
       return hmac(options.keys.csrf, `csrf:${sessionId}`);
@@ -388,58 +360,7 @@ export function createAuthService(
       return !!presented && safeEqual(presented, hmac(options.keys.csrf, `csrf:${sessionId}`));
     },
 
-    /** Create an API token for the caller; the secret is returned once and never stored. */
-    async createApiToken(
-      principal: Principal,
-      input: { name: string; expiresInDays?: number | null },
-      meta: RequestMeta,
-    ) {
-      const { secret, prefix } = newApiToken();
-      const expiresAt = input.expiresInDays
-        ? new Date(Date.now() + input.expiresInDays * 24 * 3600_000)
-        : null;
-      const token = await apiTokens.createApiToken(db, {
-        userId: principal.userId,
-        name: input.name,
-        tokenHash: hashToken(secret),
-        prefix,
-        expiresAt,
-      });
-      await audit({
-        actorId: principal.userId,
-        actor: principal.email,
-        action: "token.create",
-        outcome: "success",
-        targetType: "api_token",
-        targetId: token.id,
-        details: { name: token.name, expiresAt: expiresAt?.toISOString() ?? null },
-      }, meta);
-      return { token, secret };
-    },
-
-    /** The caller's API tokens. */
-    listApiTokens(principal: Principal) {
-      return apiTokens.listApiTokens(db, principal.userId);
-    },
-
-    /** Revoke one of the caller's tokens; it stops working at once on this replica. */
-    async revokeApiToken(principal: Principal, id: string, meta: RequestMeta) {
-      const revoked = await apiTokens.revokeApiToken(db, principal.userId, id);
-      if (!revoked) {
-        throw new NotFoundError(
-          `No live API token ${id} belongs to you: list them with GET /api/v1/tokens`,
-        );
-      }
-      cache.deleteWhere((v) => v?.tokenId === id);
-      await audit({
-        actorId: principal.userId,
-        actor: principal.email,
-        action: "token.revoke",
-        outcome: "success",
-        targetType: "api_token",
-        targetId: id,
-      }, meta);
-    },
+    ...createApiTokenService({ db, log, cache, audit }),
 
     /** Record an audit entry on behalf of a caller. */
     audit,

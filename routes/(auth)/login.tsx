@@ -2,7 +2,7 @@ import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
 import { readForm, safeNext } from "@/lib/web/forms.ts";
 import { signInAndRedirect } from "@/lib/web/sign_in.ts";
 import { Credentials } from "@/lib/api/schemas.ts";
-import { Field } from "@/components/Field.tsx";
+import { CredentialFields } from "@/components/CredentialFields.tsx";
 
 interface Data {
   values: Record<string, string>;
@@ -49,24 +49,7 @@ export default function Login({ data }: PageProps<Data>) {
       {data.errors._form && <p class="alert alert-error" role="alert">{data.errors._form}</p>}
       <form method="post" action="/login" class="stack" novalidate>
         <input type="hidden" name="next" value={data.next} />
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="username"
-          value={data.values.email}
-          error={data.errors.email && `Email ${data.errors.email}`}
-          required
-          autofocus
-        />
-        <Field
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="current-password"
-          error={data.errors.password && `Password ${data.errors.password}`}
-          required
-        />
+        <CredentialFields values={data.values} errors={data.errors} password="current" />
         <button type="submit" class="button button-primary">Sign in</button>
       </form>
       {data.registrationOpen && (

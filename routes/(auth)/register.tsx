@@ -4,7 +4,7 @@ import { signInAndRedirect } from "@/lib/web/sign_in.ts";
 import { requestMeta } from "@/lib/auth/middleware.ts";
 import { Registration } from "@/lib/api/schemas.ts";
 import { ConflictError } from "@/lib/errors.ts";
-import { Field } from "@/components/Field.tsx";
+import { CredentialFields } from "@/components/CredentialFields.tsx";
 
 interface Data {
   values: Record<string, string>;
@@ -62,26 +62,7 @@ export default function Register({ data }: PageProps<Data>) {
     <>
       <h1>Create an account</h1>
       <form method="post" action="/register" class="stack" novalidate>
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="username"
-          value={data.values.email}
-          error={data.errors.email && `Email ${data.errors.email}`}
-          required
-          autofocus
-        />
-        <Field
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="new-password"
-          hint="At least 12 characters."
-          error={data.errors.password && `Password ${data.errors.password}`}
-          minLength={12}
-          required
-        />
+        <CredentialFields values={data.values} errors={data.errors} password="new" />
         <button type="submit" class="button button-primary">Create account</button>
       </form>
       <p class="auth-alt">

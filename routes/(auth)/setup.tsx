@@ -4,6 +4,7 @@ import { readForm } from "@/lib/web/forms.ts";
 import { signInAndRedirect } from "@/lib/web/sign_in.ts";
 import { requestMeta } from "@/lib/auth/middleware.ts";
 import { Email, NewPassword } from "@/lib/api/schemas.ts";
+import { CredentialFields } from "@/components/CredentialFields.tsx";
 import { Field } from "@/components/Field.tsx";
 
 const SetupForm = z.object({ email: Email, password: NewPassword, confirm: z.string() })
@@ -45,26 +46,7 @@ export default function Setup({ data }: PageProps<Data>) {
       </p>
       {data.errors._form && <p class="alert alert-error" role="alert">{data.errors._form}</p>}
       <form method="post" action="/setup" class="stack" novalidate>
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="username"
-          value={data.values.email}
-          error={data.errors.email && `Email ${data.errors.email}`}
-          required
-          autofocus
-        />
-        <Field
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="new-password"
-          hint="At least 12 characters. A passphrase is easiest to remember."
-          error={data.errors.password && `Password ${data.errors.password}`}
-          minLength={12}
-          required
-        />
+        <CredentialFields values={data.values} errors={data.errors} password="new" />
         <Field
           name="confirm"
           label="Confirm password"

@@ -6,8 +6,8 @@ import {
   errorResponses,
   jsonBody,
   jsonResponse,
+  sessionDto,
   SessionResponse,
-  userDto,
 } from "@/lib/api/schemas.ts";
 
 export const handler = {
@@ -24,11 +24,6 @@ export const handler = {
     const app = c.get("app");
     const tokens = await app.auth.login(c.req.valid("json"), requestMeta(c));
     setSessionCookies(c, tokens);
-    return c.json({
-      token: tokens.accessToken,
-      expiresAt: tokens.accessExpiresAt.toISOString(),
-      user: userDto(tokens.user),
-      csrfToken: app.auth.csrfToken(tokens.sessionId),
-    }, 200);
+    return c.json(sessionDto(tokens, app.auth.csrfToken(tokens.sessionId)), 200);
   }),
 };

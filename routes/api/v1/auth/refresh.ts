@@ -1,7 +1,7 @@
 import { apiRoute } from "@/lib/web/define.ts";
 import { requestMeta } from "@/lib/auth/middleware.ts";
 import { clearSessionCookies, readSessionCookies, setSessionCookies } from "@/lib/auth/cookies.ts";
-import { errorResponses, jsonResponse, SessionResponse, userDto } from "@/lib/api/schemas.ts";
+import { errorResponses, jsonResponse, sessionDto, SessionResponse } from "@/lib/api/schemas.ts";
 import { UnauthorizedError } from "@/lib/errors.ts";
 
 export const handler = {
@@ -20,12 +20,7 @@ export const handler = {
     try {
       const tokens = await app.auth.refresh(refresh, requestMeta(c));
       setSessionCookies(c, tokens);
-      return c.json({
-        token: tokens.accessToken,
-        expiresAt: tokens.accessExpiresAt.toISOString(),
-        user: userDto(tokens.user),
-        csrfToken: app.auth.csrfToken(tokens.sessionId),
-      }, 200);
+      return c.json(sessionDto(tokens, app.auth.csrfToken(tokens.sessionId)), 200);
     } catch (err) {
       clearSessionCookies(c);
       throw err;
