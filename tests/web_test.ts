@@ -228,3 +228,21 @@ appTest("the status stream sends server-sent events to signed-in users only", as
   assert.equal(data.database.ok, true);
   assert.equal(typeof data.uptimeSeconds, "number");
 });
+
+appTest("hostile text from users is rendered escaped", async (app) => {
+  const { token, jar } = await signUp(app);
+  const name = `<script>alert(1)</script><img src=x onerror=alert(2)>"'`;
+  const res = await app.request("/api/v1/tokens", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
+  assert.equal(res.status, 201);
+  await res.body?.cancel();
+  const page =
+    await (await app.request("/settings", { headers: { ...html, cookie: jar.header() } }))
+      .text();
+  assert.ok(!page.includes("<script>alert(1)"), "no live script tag");
+  assert.ok(!page.includes("<img src=x"), "no live img tag");
+  assert.match(page, /&lt;script>alert\(1\)&lt;\/script>/, "shown as text");
+});
