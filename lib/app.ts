@@ -116,10 +116,6 @@ export async function createApp(ctx: AppContext, dirs: AppDirs) {
   app.use(securityHeaders({ https: ctx.config.publicUrl.startsWith("https://") }));
   app.use(bodyLimit(MAX_BODY_BYTES));
   app.use(staticFiles(ctx.assets));
-  app.use("/api/*", async function apiNoStore(c, next) {
-    await next();
-    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
-  });
 
   installIslandHook(ctx.assets.islandUrl);
   routes = await mountRoutes(app, { ...dirs, assets: ctx.assets });

@@ -56,26 +56,46 @@ function serialise(value: unknown): unknown {
   return value;
 }
 
+class JsonLogger implements Logger {
+  // Methods live on the prototype so that a per-request child costs one small object.
+  constructor(
+    private readonly sink: LogSink,
+    private readonly min: number,
+    private readonly base: LogFields,
+  ) {}
+
+  private emit(level: LogLevel, msg: string, fields?: LogFields) {
+    if (LEVEL_ORDER[level] < this.min) return;
+    const record: LogFields = { time: new Date().toISOString(), level, msg, ...this.base };
+    if (fields) { for (const [k, v] of Object.entries(fields)) record[k] = serialise(v); }
+    this.sink.write(JSON.stringify(record));
+  }
+
+  debug(msg: string, fields?: LogFields) {
+    this.emit("debug", msg, fields);
+  }
+  info(msg: string, fields?: LogFields) {
+    this.emit("info", msg, fields);
+  }
+  warn(msg: string, fields?: LogFields) {
+    this.emit("warn", msg, fields);
+  }
+  error(msg: string, fields?: LogFields) {
+    this.emit("error", msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, this.min, { ...this.base, ...fields });
+  }
+  enabled(level: LogLevel): boolean {
+    return LEVEL_ORDER[level] >= this.min;
+  }
+}
+
 /** Create a logger that writes JSON lines at or above `level` to `sink`. */
 export function createLogger(
   options: { level: LogLevel; sink: LogSink; fields?: LogFields },
 ): Logger {
-  const min = LEVEL_ORDER[options.level];
-  const base = options.fields ?? {};
-  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (LEVEL_ORDER[level] < min) return;
-    const record: LogFields = { time: new Date().toISOString(), level, msg, ...base };
-    if (fields) { for (const [k, v] of Object.entries(fields)) record[k] = serialise(v); }
-    options.sink.write(JSON.stringify(record));
-  };
-  return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-    enabled: (level) => LEVEL_ORDER[level] >= min,
-  };
+  return new JsonLogger(options.sink, LEVEL_ORDER[options.level], options.fields ?? {});
 }
 
 /** A sink that keeps lines in memory, for tests that assert what was logged. */

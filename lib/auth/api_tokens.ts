@@ -24,11 +24,11 @@ export function createApiTokenService(deps: {
   return {
     /** Resolve an API token to a principal, or null when it is unknown, expired or revoked. */
     async authenticateApiToken(secret: string): Promise<Principal | null> {
-      const tokenHash = hashToken(secret);
-      const key = `t:${tokenHash}`;
+      // Keyed by the secret itself (process memory only), so a cache hit needs no hashing.
+      const key = `t:${secret}`;
       let cached = cache.get(key);
       if (cached === undefined) {
-        const owner = await apiTokens.findTokenOwner(db, tokenHash);
+        const owner = await apiTokens.findTokenOwner(db, hashToken(secret));
         cached = owner
           ? {
             userId: owner.userId,

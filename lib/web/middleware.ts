@@ -5,7 +5,11 @@ import type { Assets } from "./assets.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-/** Attach the app context, a request id (kept from X-Request-Id when sane) and a logger. */
+/**
+ * Attach the app context, a request id (kept from X-Request-Id when sane) and a logger.
+ * Headers are set before `next()`, into the response Hono is about to build: setting them on a
+ * finished response would copy it.
+ */
 export function requestContext(app: AppContext): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     const incoming = c.req.header("x-request-id");
@@ -14,8 +18,8 @@ export function requestContext(app: AppContext): MiddlewareHandler<AppEnv> {
     c.set("requestId", requestId);
     c.set("principal", null);
     c.set("log", app.log.child({ request_id: requestId }));
-    await next();
     c.header("X-Request-Id", requestId);
+    await next();
   };
 }
 
@@ -36,7 +40,7 @@ export function accessLog(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Security headers on every response, computed once. */
+/** Security headers on every response (computed once), and no-store for the API. */
 export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
   const headers: [string, string][] = [
     [
@@ -65,8 +69,10 @@ export function securityHeaders(options: { https: boolean }): MiddlewareHandler<
     headers.push(["Strict-Transport-Security", "max-age=31536000; includeSubDomains"]);
   }
   return async function securityHeaders(c, next) {
+    for (const [k, v] of headers) c.header(k, v);
+    // API answers are per-caller: never cached unless a handler says otherwise.
+    if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
     await next();
-    for (const [k, v] of headers) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
   };
 }
 
