@@ -89,8 +89,11 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       { limitBytes: maxBytes },
     );
   return async function bodyLimit(c, next) {
+    // Check the method before touching `body`: the getter builds a stream even for a GET.
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return await next();
     const body = c.req.raw.body;
-    if (!body || c.req.method === "GET" || c.req.method === "HEAD") return await next();
+    if (!body) return await next();
     const length = c.req.header("content-length");
     if (length !== undefined) {
       if (!/^\d+$/.test(length)) throw new HttpError(400, "bad_request", "Bad Content-Length");
