@@ -17,33 +17,38 @@ export interface Logger {
 
 /** Where finished log lines go. */
 export interface LogSink {
-  write(line: string): void;
+  /** Write one line; `urgent` lines (errors) should not wait in a buffer. */
+  write(line: string, urgent?: boolean): void;
 }
 
+/** How long a log line may wait in memory before it is written, and how much may wait. */
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_BYTES = 256 * 1024;
+
 /**
- * A sink that batches lines and writes them to stdout once per tick: a request log at
- * tens of thousands of lines per second would otherwise cost a syscall per line.
+ * A sink that batches lines and writes them to stdout every 50 ms (or at 256 KiB): a request
+ * log at tens of thousands of lines per second would otherwise cost a write per line. Errors
+ * are written at once, and everything pending is written on exit.
  */
 export function createStdoutSink(): LogSink & { flush(): void } {
   const encoder = new TextEncoder();
-  let pending: string[] = [];
-  let scheduled = false;
+  let pending = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
-    scheduled = false;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
-    const data = encoder.encode(pending.join(""));
-    pending = [];
+    const data = encoder.encode(pending);
+    pending = "";
     let written = 0;
     while (written < data.length) written += Deno.stdout.writeSync(data.subarray(written));
   };
   globalThis.addEventListener("unload", flush);
   return {
-    write(line) {
-      pending.push(line + "\n");
-      if (!scheduled) {
-        scheduled = true;
-        setTimeout(flush, 0);
-      }
+    write(line, urgent) {
+      pending += line + "\n";
+      if (urgent || pending.length >= FLUSH_BYTES) flush();
+      else timer ??= setTimeout(flush, FLUSH_INTERVAL_MS);
     },
     flush,
   };
@@ -68,7 +73,7 @@ class JsonLogger implements Logger {
     if (LEVEL_ORDER[level] < this.min) return;
     const record: LogFields = { time: new Date().toISOString(), level, msg, ...this.base };
     if (fields) { for (const [k, v] of Object.entries(fields)) record[k] = serialise(v); }
-    this.sink.write(JSON.stringify(record));
+    this.sink.write(JSON.stringify(record), level === "error");
   }
 
   debug(msg: string, fields?: LogFields) {
