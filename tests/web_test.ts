@@ -246,3 +246,14 @@ appTest("hostile text from users is rendered escaped", async (app) => {
   assert.ok(!page.includes("<img src=x"), "no live img tag");
   assert.match(page, /&lt;script>alert\(1\)&lt;\/script>/, "shown as text");
 });
+
+appTest("at info level refused requests are logged and successful ones are not", async (app) => {
+  await (await app.request("/healthz", { headers: { "x-request-id": "ok-1" } })).body?.cancel();
+  await (await app.request("/api/v1/me", { headers: { "x-request-id": "denied-1" } })).body
+    ?.cancel();
+  const lines = app.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+  assert.equal(lines.find((l) => l.request_id === "ok-1"), undefined);
+  const denied = lines.find((l) => l.request_id === "denied-1");
+  assert.equal(denied?.level, "info");
+  assert.equal(denied?.status, 401);
+}, { env: { LATTICE_LOG_LEVEL: "info" } });

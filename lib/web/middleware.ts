@@ -23,18 +23,31 @@ export function requestContext(app: AppContext): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Log one JSON line per request with status and duration. */
+/** Requests slower than this are logged at info even when they succeed. */
+const SLOW_REQUEST_MS = 1000;
+
+/**
+ * Log one JSON line per request with status and duration: refused, failed and slow requests
+ * at info or above, successful ones at debug (at load, a line per request is megabytes a second).
+ */
 export function accessLog(): MiddlewareHandler<AppEnv> {
   return async function accessLog(c, next) {
     const t0 = performance.now();
     await next();
     const log = c.get("log");
-    if (!log.enabled("info")) return;
-    log.info("request", {
+    const status = c.res.status;
+    const ms = performance.now() - t0;
+    const level = status >= 500
+      ? "error"
+      : status >= 400 || ms > SLOW_REQUEST_MS
+      ? "info"
+      : "debug";
+    if (!log.enabled(level)) return;
+    log[level]("request", {
       method: c.req.method,
       path: c.req.path,
-      status: c.res.status,
-      duration_ms: Math.round((performance.now() - t0) * 100) / 100,
+      status,
+      duration_ms: Math.round(ms * 100) / 100,
       user_id: c.get("principal")?.userId ?? null,
     });
   };

@@ -44,7 +44,7 @@ export async function startTestApp(
   const sink = createMemorySink();
   assets ??= buildAssets(APP_DIRS);
   const plane = await buildControlPlane(config, {
-    log: createLogger({ level: "debug", sink }),
+    log: createLogger({ level: config.logLevel, sink }),
     db,
     assets: await assets,
     loginLimits: options.loginLimits,
