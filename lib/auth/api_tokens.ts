@@ -4,7 +4,12 @@ import * as apiTokens from "../../db/api_tokens.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { TtlCache } from "../ttl_cache.ts";
-import type { CachedPrincipal, Principal, RequestMeta } from "./principal.ts";
+import {
+  type CachedPrincipal,
+  cachedPrincipal,
+  type Principal,
+  type RequestMeta,
+} from "./principal.ts";
 import { hashToken, newApiToken } from "./secrets.ts";
 
 /** A token's "last used" time is written at most this often, off the request path. */
@@ -29,17 +34,7 @@ export function createApiTokenService(deps: {
       let cached = cache.get(key);
       if (cached === undefined) {
         const owner = await apiTokens.findTokenOwner(db, hashToken(secret));
-        cached = owner
-          ? {
-            userId: owner.userId,
-            email: owner.email,
-            role: owner.role,
-            createdAt: owner.createdAt.toISOString(),
-            method: "token",
-            sessionId: null,
-            tokenId: owner.tokenId,
-          }
-          : null;
+        cached = owner ? cachedPrincipal(owner, { tokenId: owner.tokenId }) : null;
         cache.set(key, cached);
       }
       if (!cached) return null;

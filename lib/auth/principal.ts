@@ -26,3 +26,19 @@ export interface RequestMeta {
 
 /** What the authentication cache holds per credential: a principal, or null for "refused". */
 export type CachedPrincipal = Omit<Principal, "viaCookie"> | null;
+
+/** The cached principal for an account found behind a session or an API token. */
+export function cachedPrincipal(
+  owner: { userId: string; email: string; role: Role; createdAt: Date },
+  credential: { sessionId: string } | { tokenId: string },
+): NonNullable<CachedPrincipal> {
+  return {
+    userId: owner.userId,
+    email: owner.email,
+    role: owner.role,
+    createdAt: owner.createdAt.toISOString(),
+    method: "sessionId" in credential ? "session" : "token",
+    sessionId: "sessionId" in credential ? credential.sessionId : null,
+    tokenId: "tokenId" in credential ? credential.tokenId : null,
+  };
+}

@@ -9,7 +9,12 @@ import { TtlCache } from "../ttl_cache.ts";
 import { signAccessToken, verifyAccessToken } from "./jwt.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import { createApiTokenService } from "./api_tokens.ts";
-import type { CachedPrincipal, Principal, RequestMeta } from "./principal.ts";
+import {
+  type CachedPrincipal,
+  cachedPrincipal,
+  type Principal,
+  type RequestMeta,
+} from "./principal.ts";
 import { hitLimit, type Limit, peekLimit, resetLimit } from "./rate_limit.ts";
 import { hashToken, hmac, randomSecret, safeEqual } from "./secrets.ts";
 
@@ -333,17 +338,7 @@ export function createAuthService(
       let cached = cache.get(key);
       if (cached === undefined) {
         const owner = await sessions.findSessionOwner(db, claims.sessionId);
-        cached = owner
-          ? {
-            userId: owner.userId,
-            email: owner.email,
-            role: owner.role,
-            createdAt: owner.createdAt.toISOString(),
-            method: "session",
-            sessionId: claims.sessionId,
-            tokenId: null,
-          }
-          : null;
+        cached = owner ? cachedPrincipal(owner, { sessionId: claims.sessionId }) : null;
         cache.set(key, cached);
       }
       if (!cached || cached.userId !== claims.userId) return null;
