@@ -4,8 +4,8 @@ import { signAccessToken } from "../lib/auth/jwt.ts";
 import {
   ADMIN,
   appTest,
-  CookieJar,
   errorOf,
+  expiredAccessToken,
   json,
   signIn,
   signUp,
@@ -106,8 +106,7 @@ appTest("the session cookie authenticates /me and logout ends it at once", async
     headers: { cookie: jar.header(), "x-csrf-token": csrfToken },
   });
   assert.equal(out.status, 204);
-  const cleared = new CookieJar();
-  cleared.cookies = new Map(jar.cookies);
+  const cleared = jar.clone();
   cleared.take(out);
   assert.equal(cleared.cookies.size, 0, "logout clears both cookies");
 
@@ -127,8 +126,7 @@ appTest(
       headers: { cookie: jar.header(), "x-csrf-token": csrfToken },
     });
     assert.equal(first.status, 200);
-    const oldJar = new CookieJar();
-    oldJar.cookies = new Map(jar.cookies);
+    const oldJar = jar.clone();
     jar.take(first);
     const fresh = await first.json();
     assert.notEqual(jar.cookies.get("lattice_refresh"), oldJar.cookies.get("lattice_refresh"));
@@ -161,14 +159,7 @@ appTest(
   "an expired access cookie is renewed from the refresh cookie on the next request",
   async (app) => {
     const { jar, userId } = await signUp(app);
-    const sessionId = (await app.db.query<{ family_id: string }>(
-      "SELECT family_id FROM refresh_sessions LIMIT 1",
-    ))[0].family_id;
-    const expired = await signAccessToken(
-      TEST_KEYS.jwt,
-      { userId, sessionId },
-      new Date(Date.now() - 3600_000),
-    );
+    const expired = await expiredAccessToken(app, userId);
     jar.cookies.set("lattice_session", expired.token);
     const res = await app.request("/api/v1/me", { headers: { cookie: jar.header() } });
     assert.equal(res.status, 200);
@@ -183,14 +174,7 @@ appTest(
 
 appTest("forged, expired, malformed and foreign tokens get 401, never 500", async (app) => {
   const { userId } = await signUp(app);
-  const sessionId = (await app.db.query<{ family_id: string }>(
-    "SELECT family_id FROM refresh_sessions LIMIT 1",
-  ))[0].family_id;
-  const expired = await signAccessToken(
-    TEST_KEYS.jwt,
-    { userId, sessionId },
-    new Date(Date.now() - 3600_000),
-  );
+  const { sessionId, ...expired } = await expiredAccessToken(app, userId);
   const forged = await signAccessToken(new Uint8Array(32).fill(1), { userId, sessionId });
   const otherSession = await signAccessToken(TEST_KEYS.jwt, {
     userId,

@@ -5,6 +5,7 @@ import { createLogger, createMemorySink } from "../../lib/log.ts";
 import { APP_DIRS, buildControlPlane, type ControlPlane } from "../../lib/server.ts";
 import { type Assets, buildAssets } from "../../lib/web/assets.ts";
 import { deriveKeys } from "../../lib/secret_key.ts";
+import { signAccessToken } from "../../lib/auth/jwt.ts";
 import { type DbKind, openTestDb, type TestDb } from "./databases.ts";
 
 let assets: Promise<Assets> | null = null;
@@ -89,6 +90,13 @@ export class CookieJar {
     }
   }
 
+  /** A copy holding the same cookies, to replay later. */
+  clone(): CookieJar {
+    const copy = new CookieJar();
+    copy.cookies = new Map(this.cookies);
+    return copy;
+  }
+
   /** The Cookie header to send. */
   header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -162,4 +170,17 @@ export async function errorOf(
   }
   if (!("details" in body.error)) throw new Error("error.details missing");
   return body.error;
+}
+
+/** The test app's only sign-in, and an access token for it that expired an hour ago. */
+export async function expiredAccessToken(app: TestApp, userId: string) {
+  const [{ family_id: sessionId }] = await app.db.query<{ family_id: string }>(
+    "SELECT family_id FROM refresh_sessions LIMIT 1",
+  );
+  const { token } = await signAccessToken(
+    TEST_KEYS.jwt,
+    { userId, sessionId },
+    new Date(Date.now() - 3600_000),
+  );
+  return { sessionId, token };
 }
