@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { Assets } from "./web/assets.ts";
 import type { StatusHub } from "./system_status.ts";
+import type { NodeChanges } from "./nodes/changes.ts";
 
 /** Everything a request handler may use, built once in main.ts and passed in. */
 export interface AppContext {
@@ -15,6 +16,8 @@ export interface AppContext {
   auth: AuthService;
   assets: Assets;
   status: StatusHub;
+  /** Node changes (joins, approvals, status): the agent hub and dashboard streams subscribe. */
+  nodeChanges: NodeChanges;
   version: string;
   startedAt: Date;
   /** Aborted when the server begins to shut down; long-lived streams end on it. */

@@ -31,6 +31,20 @@ export const EnvSchema = z.object({
     .default("closed"),
   LATTICE_TRUST_PROXY: z.enum(["true", "false"], { error: "must be true or false" })
     .default("false"),
+  LATTICE_HEARTBEAT_INTERVAL_MS: z.coerce.number({ error: "must be milliseconds, 100 to 600000" })
+    .int("must be milliseconds, 100 to 600000")
+    .min(100, "must be milliseconds, 100 to 600000")
+    .max(600_000, "must be milliseconds, 100 to 600000")
+    .default(5000),
+  LATTICE_MIN_AGENT_VERSION: z.string().regex(
+    /^\d+\.\d+\.\d+$/,
+    "must be a version such as 0.1.0",
+  ).default("0.1.0"),
+  LATTICE_METRICS_RETENTION_HOURS: z.coerce.number({ error: "must be hours, 1 to 8760" })
+    .int("must be hours, 1 to 8760")
+    .min(1, "must be hours, 1 to 8760")
+    .max(8760, "must be hours, 1 to 8760")
+    .default(24),
 });
 
 /** Log levels, least severe first. */
@@ -49,6 +63,12 @@ export interface Config {
   logLevel: LogLevel;
   registration: "open" | "closed";
   trustProxy: boolean;
+  /** How often agents send heartbeats; a node is offline after three missed ones. */
+  heartbeatIntervalMs: number;
+  /** Agents older than this are refused at `hello` with a message to upgrade. */
+  minAgentVersion: string;
+  /** How long heartbeat metrics are kept. */
+  metricsRetentionHours: number;
 }
 
 /** Raised when an environment variable holds a value that is not allowed. */
@@ -91,5 +111,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LATTICE_LOG_LEVEL,
     registration: e.LATTICE_REGISTRATION,
     trustProxy: e.LATTICE_TRUST_PROXY === "true",
+    heartbeatIntervalMs: e.LATTICE_HEARTBEAT_INTERVAL_MS,
+    minAgentVersion: e.LATTICE_MIN_AGENT_VERSION,
+    metricsRetentionHours: e.LATTICE_METRICS_RETENTION_HOURS,
   };
 }

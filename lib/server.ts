@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { deriveKeys, loadOrCreateSecret } from "./secret_key.ts";
 import { createStatusHub } from "./system_status.ts";
+import { createNodeChanges } from "./nodes/changes.ts";
 import { VERSION } from "./version.ts";
 import { type Assets, buildAssets } from "./web/assets.ts";
 import { openDb } from "../db/open.ts";
@@ -88,6 +89,9 @@ export async function buildControlPlane(
     auth,
     assets,
     status,
+    nodeChanges: createNodeChanges((err) =>
+      log.error("node change subscriber failed", { error: String(err) })
+    ),
     version: VERSION,
     startedAt,
     shutdown: shutdown.signal,
