@@ -6,6 +6,7 @@ import type { Logger } from "./log.ts";
 import type { Assets } from "./web/assets.ts";
 import type { StatusHub } from "./system_status.ts";
 import type { NodeChanges } from "./nodes/changes.ts";
+import type { AgentHub } from "./agents/hub.ts";
 
 /** Everything a request handler may use, built once in main.ts and passed in. */
 export interface AppContext {
@@ -18,6 +19,8 @@ export interface AppContext {
   status: StatusHub;
   /** Node changes (joins, approvals, status): the agent hub and dashboard streams subscribe. */
   nodeChanges: NodeChanges;
+  /** Agent WebSocket sessions: commands to nodes go through here. */
+  agents: AgentHub;
   version: string;
   startedAt: Date;
   /** Aborted when the server begins to shut down; long-lived streams end on it. */

@@ -14,7 +14,9 @@ export type ErrorCode =
   | "rate_limited"
   | "registration_closed"
   | "internal_error"
-  | "unavailable";
+  | "unavailable"
+  // Domain codes (join_token_expired, node_offline…) are open-ended.
+  | (string & Record<never, never>);
 
 /** An error that maps to an HTTP status and the `{error: {code, message, details}}` body. */
 export class HttpError extends Error {

@@ -402,7 +402,7 @@ export type Rejected = z.infer<typeof Rejected>;
 export type CommandMessage = z.infer<typeof CommandMessage>;
 
 /** The exact bytes an agent signs to prove its key: bound to the nonce and the node. */
-export function proofMessage(nonce: string, nodeId: string): Uint8Array {
+export function proofMessage(nonce: string, nodeId: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`lattice-agent-proof:v${PROTOCOL_VERSION}:${nonce}:${nodeId}`);
 }
 
@@ -436,3 +436,37 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+// ---------------------------------------------------------------- signed HTTP requests
+
+/** Headers of an HTTP request an agent signs with its node key (bandwidth test, self status). */
+export const NODE_AUTH_HEADERS = {
+  node: "x-lattice-node",
+  time: "x-lattice-time",
+  signature: "x-lattice-signature",
+} as const;
+/** How far a signed request's time may be from the server's clock. */
+export const NODE_AUTH_MAX_SKEW_MS = 5 * 60_000;
+
+/** The bytes an agent signs for an HTTP request: method, path, time (Unix ms) and node. */
+export function requestSignatureMessage(
+  method: string,
+  path: string,
+  time: number,
+  nodeId: string,
+): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(
+    `lattice-agent-request:v1:${method.toUpperCase()}:${path}:${time}:${nodeId}`,
+  );
+}
+
+/** `GET /api/v1/agents/self`: what the control plane knows of the calling node. */
+export const NodeSelf = z.object({
+  nodeId: Id,
+  name: z.string(),
+  approval: z.enum(["pending", "approved", "rejected", "revoked"]),
+  approvalReason: z.string().nullable(),
+  status: z.enum(["unknown", "online", "offline"]),
+  serverTime: Timestamp,
+});
+export type NodeSelf = z.infer<typeof NodeSelf>;

@@ -6,6 +6,7 @@ import type { Logger } from "./log.ts";
 import { deriveKeys, loadOrCreateSecret } from "./secret_key.ts";
 import { createStatusHub } from "./system_status.ts";
 import { createNodeChanges } from "./nodes/changes.ts";
+import { AgentHub, type HubOptions } from "./agents/hub.ts";
 import { VERSION } from "./version.ts";
 import { type Assets, buildAssets } from "./web/assets.ts";
 import { openDb } from "../db/open.ts";
@@ -13,6 +14,9 @@ import { migrate, readMigrations } from "../db/migrate.ts";
 import type { Db } from "../db/db.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Where agents open their WebSocket. */
+export const AGENT_CONNECT_PATH = "/api/v1/agents/connect";
 
 /** Where the app's source folders are. */
 export const APP_DIRS = {
@@ -30,6 +34,8 @@ export interface BuildOptions {
   rotationGraceMs?: number;
   /** Prebuilt assets (tests build them once for many apps). */
   assets?: Assets;
+  /** Agent hub timings (tests shorten them). */
+  hub?: Partial<HubOptions>;
 }
 
 /** A built control plane: its context, its HTTP handler, and how to release everything. */
@@ -81,6 +87,16 @@ export async function buildControlPlane(
     loginLimits: options.loginLimits,
     rotationGraceMs: options.rotationGraceMs,
   });
+  const nodeChanges = createNodeChanges((err) =>
+    log.error("node change subscriber failed", { error: String(err) })
+  );
+  const agents = new AgentHub({ db, kv, log, nodeChanges }, {
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    minAgentVersion: config.minAgentVersion,
+    metricsRetentionHours: config.metricsRetentionHours,
+    publicOrigin: new URL(config.publicUrl).origin,
+    ...options.hub,
+  });
   const ctx: AppContext = {
     config,
     db,
@@ -89,9 +105,8 @@ export async function buildControlPlane(
     auth,
     assets,
     status,
-    nodeChanges: createNodeChanges((err) =>
-      log.error("node change subscriber failed", { error: String(err) })
-    ),
+    nodeChanges,
+    agents,
     version: VERSION,
     startedAt,
     shutdown: shutdown.signal,
@@ -99,10 +114,18 @@ export async function buildControlPlane(
   const app = await createApp(ctx, APP_DIRS);
   return {
     ctx,
-    fetch: (req, info) => app.fetch(req, info),
-    endStreams: () => shutdown.abort(),
+    fetch: (req, info) =>
+      // Agent sockets bypass the HTTP middleware: the protocol authenticates them itself.
+      new URL(req.url).pathname === AGENT_CONNECT_PATH
+        ? agents.handle(req, info)
+        : app.fetch(req, info),
+    endStreams: () => {
+      shutdown.abort();
+      void agents.close();
+    },
     async close() {
       shutdown.abort();
+      await agents.close();
       status.close();
       kv.close();
       if (!options.db) await db.close();

@@ -2,6 +2,11 @@ import { z } from "@hono/zod-openapi";
 import type { AuditRecord } from "../../db/audit_log.ts";
 import type { ApiToken } from "../../db/api_tokens.ts";
 import type { User } from "../../db/users.ts";
+import type { JoinToken } from "../../db/join_tokens.ts";
+import type { Node, NodeContainer } from "../../db/nodes.ts";
+import { Capabilities, LabelMap, Metrics } from "../protocol.ts";
+import { joinTokenState } from "../nodes/join_tokens.ts";
+import { publicKeyFingerprint } from "../nodes/keys.ts";
 
 /** The body of every error response. */
 export const ErrorSchema = z.object({
@@ -188,3 +193,154 @@ export const SystemStatusSchema = z.object({
   }),
   kv: z.object({ ok: z.boolean(), latencyMs: z.number().nullable() }),
 }).openapi("SystemStatus");
+
+// ---------------------------------------------------------------- join tokens and nodes
+
+export const JoinTokenSchema = z.object({
+  id: z.uuid(),
+  poolId: z.uuid(),
+  poolName: z.string(),
+  prefix: z.string().openapi({ description: "The first characters, to recognise the token" }),
+  description: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  maxUses: z.number().int(),
+  uses: z.number().int(),
+  lastUsedAt: z.iso.datetime().nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+  state: z.enum(["active", "expired", "used_up", "revoked"]),
+}).openapi("JoinToken");
+
+/** The API shape of a join token (never its hash). */
+export function joinTokenDto(t: JoinToken, now = new Date()): z.infer<typeof JoinTokenSchema> {
+  return {
+    id: t.id,
+    poolId: t.poolId,
+    poolName: t.poolName,
+    prefix: t.prefix,
+    description: t.description,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt.toISOString(),
+    maxUses: t.maxUses,
+    uses: t.uses,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    state: joinTokenState(t, now),
+  };
+}
+
+export const CreateJoinTokenRequest = z.object({
+  poolId: z.uuid({ error: "must be a UUID" }).optional().openapi({
+    description: "The pool joined nodes land in; omit for the default pool",
+  }),
+  description: z.string().trim().max(500, "must be at most 500 characters").optional(),
+  expiresInHours: z.number().int().min(1).max(720).optional().openapi({
+    description: "Hours until the token stops working (default 24, at most 720)",
+  }),
+  maxUses: z.number().int().min(1).max(10_000).optional().openapi({
+    description: "How many nodes may join with it (default 1)",
+  }),
+}).openapi("CreateJoinTokenRequest");
+
+export const CreatedJoinToken = z.object({
+  token: JoinTokenSchema,
+  secret: z.string().openapi({
+    description: "Shown once: pass it to `lattice-agent join --token`",
+    example: "ljt_…",
+  }),
+}).openapi("CreatedJoinToken");
+
+export const NodeSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  approval: z.enum(["pending", "approved", "rejected", "revoked"]),
+  approvalReason: z.string().nullable(),
+  poolId: z.uuid().nullable(),
+  poolName: z.string().nullable(),
+  labels: LabelMap,
+  capabilities: Capabilities.nullable().openapi({
+    description: "As reported at the agent's last hello; null before the first",
+  }),
+  agentVersion: z.string().nullable(),
+  status: z.enum(["unknown", "online", "offline"]),
+  dockerHealthy: z.boolean().nullable(),
+  lastSeenAt: z.iso.datetime().nullable(),
+  connectedAt: z.iso.datetime().nullable(),
+  lastMetrics: Metrics.nullable(),
+  createdAt: z.iso.datetime(),
+  approvedAt: z.iso.datetime().nullable(),
+  publicKeyFingerprint: z.string().openapi({
+    description: "First 16 hex digits of SHA-256 of the node's Ed25519 public key",
+  }),
+}).openapi("Node");
+
+/** The API shape of a node. */
+export function nodeDto(n: Node): z.infer<typeof NodeSchema> {
+  return {
+    id: n.id,
+    name: n.name,
+    approval: n.approval,
+    approvalReason: n.approvalReason,
+    poolId: n.poolId,
+    poolName: n.poolName,
+    labels: n.labels,
+    capabilities: n.capabilities,
+    agentVersion: n.agentVersion,
+    status: n.status,
+    dockerHealthy: n.dockerHealthy,
+    lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
+    connectedAt: n.connectedAt?.toISOString() ?? null,
+    lastMetrics: n.lastMetrics,
+    createdAt: n.createdAt.toISOString(),
+    approvedAt: n.approvedAt?.toISOString() ?? null,
+    publicKeyFingerprint: publicKeyFingerprint(n.publicKey),
+  };
+}
+
+export const NodeContainerSchema = z.object({
+  allocationId: z.uuid(),
+  workloadId: z.string().nullable(),
+  containerId: z.string().nullable(),
+  name: z.string(),
+  image: z.string(),
+  state: z.string(),
+  exitCode: z.number().int().nullable(),
+  ports: z.array(z.unknown()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+}).openapi("NodeContainer");
+
+/** The API shape of a container recorded on a node. */
+export function nodeContainerDto(c: NodeContainer): z.infer<typeof NodeContainerSchema> {
+  return {
+    allocationId: c.allocationId,
+    workloadId: c.workloadId,
+    containerId: c.containerId,
+    name: c.name,
+    image: c.image,
+    state: c.state,
+    exitCode: c.exitCode,
+    ports: c.ports,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+export const NodeListQuery = z.object({
+  status: z.enum(["unknown", "online", "offline"]).optional(),
+  approval: z.enum(["pending", "approved", "rejected", "revoked"]).optional(),
+  poolId: z.uuid({ error: "must be a UUID" }).optional(),
+});
+
+export const RejectNodeRequest = z.object({
+  reason: z.string().trim().min(1, "is required").max(500, "must be at most 500 characters"),
+}).openapi("RejectNodeRequest");
+
+export const RevokeNodeRequest = z.object({
+  reason: z.string().trim().min(1).max(500, "must be at most 500 characters").optional(),
+}).openapi("RevokeNodeRequest");
+
+/** A JSON request body that may be left out entirely (validated when it is sent as JSON). */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { required: false, content: { "application/json": { schema } } };
+}

@@ -21,6 +21,8 @@ export interface TestApp {
   logs: string[];
   /** Send a request as if from `ip` (default 127.0.0.1). */
   request(path: string, init?: RequestInit & { ip?: string }): Promise<Response>;
+  /** Serve the app on a real loopback port (for WebSockets and real agents); returns its URL. */
+  listen(): string;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startTestApp(
     env?: Record<string, string>;
     loginLimits?: Parameters<typeof buildControlPlane>[1]["loginLimits"];
     rotationGraceMs?: number;
+    hub?: Parameters<typeof buildControlPlane>[1]["hub"];
   } = {},
 ): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "lattice-test-" });
@@ -50,11 +53,20 @@ export async function startTestApp(
     assets: await assets,
     loginLimits: options.loginLimits,
     rotationGraceMs: options.rotationGraceMs,
+    hub: options.hub,
   });
+  let server: Deno.HttpServer | null = null;
   return {
     plane,
     db,
     logs: sink.lines,
+    listen() {
+      server ??= Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        plane.fetch,
+      );
+      return `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+    },
     request(path, init = {}) {
       const { ip = "127.0.0.1", ...rest } = init;
       const info = {
@@ -66,6 +78,7 @@ export async function startTestApp(
     async close() {
       plane.endStreams();
       await plane.close();
+      await server?.shutdown();
       await db.drop();
       await Deno.remove(dataDir, { recursive: true });
     },

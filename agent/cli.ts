@@ -1,0 +1,378 @@
+import { parseArgs } from "node:util";
+import { createLogger, createStdoutSink } from "../lib/log.ts";
+import {
+  type JoinRequest,
+  JoinResponse,
+  LabelMap,
+  NodeSelf,
+  PROTOCOL_VERSION,
+} from "../lib/protocol.ts";
+import { VERSION } from "../lib/version.ts";
+import { AgentRunner } from "./runner.ts";
+import { DockerClient } from "./docker/mod.ts";
+import { LABELS } from "../lib/protocol.ts";
+import { loadPolicy } from "./policy.ts";
+import { defaultStateDir, deleteState, generateKeyPair, loadState, saveState } from "./state.ts";
+import { signedFetch } from "./signed_fetch.ts";
+import { runDoctor } from "./doctor.ts";
+
+/** Where CLI output goes (tests capture it). */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  /** Ask a yes/no question; true for yes. */
+  confirm(question: string): Promise<boolean>;
+  env: Record<string, string | undefined>;
+}
+
+/** A failure the CLI reports as one line and an exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+const USAGE = `lattice-agent ${VERSION}: turn this machine into a Lattice node
+
+Usage:
+  lattice-agent join --server URL --token TOKEN [--name NAME] [--label key=value]...
+  lattice-agent run [--policy FILE]
+  lattice-agent status
+  lattice-agent doctor
+  lattice-agent reset [--yes]
+  lattice-agent version
+
+Options for every command:
+  --state-dir DIR   where the node's identity and buffer live
+                    (LATTICE_AGENT_STATE_DIR; default ~/.lattice-agent, /var/lib/lattice-agent as root)
+  DOCKER_HOST       the Docker Engine to use (default unix:///var/run/docker.sock)`;
+
+/** Run the CLI with `args`; returns the process exit code. */
+export async function main(args: string[], io: Io): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "join":
+        return await join(rest, io);
+      case "run":
+        return await run(rest, io);
+      case "status":
+        return await status(rest, io);
+      case "doctor":
+        return await doctor(rest, io);
+      case "reset":
+        return await reset(rest, io);
+      case "version":
+      case "--version":
+        io.out(
+          `lattice-agent ${VERSION} (protocol ${PROTOCOL_VERSION}, deno ${Deno.version.deno})`,
+        );
+        return 0;
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`lattice-agent: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`lattice-agent: ${err.message}`);
+      return err.exitCode;
+    }
+    if (
+      err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")
+    ) {
+      io.err(`lattice-agent: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+
+function parse(args: string[], options: OptionSpec): Record<string, unknown> {
+  const { values } = parseArgs({
+    args,
+    options: { "state-dir": { type: "string" }, ...options },
+    allowPositionals: false,
+    strict: true,
+  });
+  return values as Record<string, unknown>;
+}
+
+function stateDirOf(values: Record<string, unknown>, io: Io): string {
+  return (values["state-dir"] as string | undefined) ?? defaultStateDir(io.env, Deno.uid());
+}
+
+async function requireState(dir: string) {
+  const loaded = await loadState(dir);
+  if (!loaded) {
+    throw new CliError(
+      `this machine has not joined a control plane (no state in ${dir}). ` +
+        "Run `lattice-agent join --server URL --token TOKEN` first.",
+    );
+  }
+  return loaded;
+}
+
+async function join(args: string[], io: Io): Promise<number> {
+  const values = parse(args, {
+    server: { type: "string" },
+    token: { type: "string" },
+    name: { type: "string" },
+    label: { type: "string", multiple: true },
+  });
+  const server = values.server as string | undefined;
+  const token = (values.token as string | undefined) ?? io.env.LATTICE_JOIN_TOKEN;
+  if (!server || !token) {
+    throw new CliError(
+      "join needs --server URL and --token TOKEN (ask an admin for a join token)",
+      2,
+    );
+  }
+  let serverUrl: string;
+  try {
+    serverUrl = new URL(server).origin;
+  } catch {
+    throw new CliError(
+      `--server must be a URL such as https://lattice.example.com, not "${server}"`,
+      2,
+    );
+  }
+  const labels: Record<string, string> = {};
+  for (const pair of (values.label as string[] | undefined) ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new CliError(`--label must look like key=value, not "${pair}"`, 2);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const parsedLabels = LabelMap.safeParse(labels);
+  if (!parsedLabels.success) {
+    throw new CliError(`invalid --label: ${parsedLabels.error.issues[0].message}`, 2);
+  }
+  const dir = stateDirOf(values, io);
+  const existing = await loadState(dir).catch(() => null);
+  if (existing) {
+    throw new CliError(
+      `already joined as node ${existing.state.nodeId} at ${existing.state.serverUrl}. ` +
+        "Run `lattice-agent reset` first to join again.",
+    );
+  }
+  const name = (values.name as string | undefined) ?? Deno.hostname();
+  const keys = await generateKeyPair();
+  const body: JoinRequest = {
+    token,
+    publicKey: keys.publicKey,
+    name,
+    labels: parsedLabels.data,
+    agentVersion: VERSION,
+  };
+  let res: Response;
+  try {
+    res = await fetch(new URL("/api/v1/agents/join", serverUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new CliError(
+      `cannot reach ${serverUrl}: ${
+        err instanceof Error ? err.message : err
+      }. Check the URL and that the control plane is running.`,
+    );
+  }
+  const payload = await res.json().catch(() => null);
+  if (!res.ok) {
+    const message = payload?.error?.message ?? `the server answered ${res.status}`;
+    throw new CliError(`join failed: ${message}`);
+  }
+  const joined = JoinResponse.parse(payload);
+  await saveState(dir, {
+    version: 1,
+    nodeId: joined.nodeId,
+    serverUrl,
+    name,
+    labels: parsedLabels.data,
+    joinedAt: new Date().toISOString(),
+    publicKey: keys.publicKey,
+  }, keys.privateKeyPkcs8);
+  io.out(`Joined ${serverUrl} as node ${joined.nodeId} ("${name}") in pool ${joined.poolName}.`);
+  io.out(
+    joined.approval === "approved"
+      ? "The pool approves new nodes automatically."
+      : "An admin must approve this node before it takes work (Approvals in the dashboard).",
+  );
+  io.out(`Start it with: lattice-agent run${values["state-dir"] ? ` --state-dir ${dir}` : ""}`);
+  return 0;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const values = parse(args, { policy: { type: "string" } });
+  const dir = stateDirOf(values, io);
+  const { state, privateKey } = await requireState(dir);
+  const policyPath = (values.policy as string | undefined) ?? `${dir}/policy.json`;
+  const explicit = values.policy !== undefined;
+  const { policy, source } = await loadPolicy(
+    explicit ? policyPath : await exists(policyPath) ? policyPath : null,
+  ).catch((err) => {
+    throw new CliError(`cannot use the local policy: ${err instanceof Error ? err.message : err}`);
+  });
+  const level = (io.env.LATTICE_AGENT_LOG_LEVEL ?? "info") as "debug" | "info" | "warn" | "error";
+  const log = createLogger({
+    level: ["debug", "info", "warn", "error"].includes(level) ? level : "info",
+    sink: createStdoutSink(),
+    fields: { component: "agent", node_id: state.nodeId },
+  });
+  log.info("agent starting", {
+    version: VERSION,
+    server: state.serverUrl,
+    state_dir: dir,
+    policy: source,
+  });
+  const runner = new AgentRunner({
+    stateDir: dir,
+    serverUrl: state.serverUrl,
+    nodeId: state.nodeId,
+    privateKey,
+    labels: state.labels,
+    policy,
+    log,
+    dockerHost: io.env.DOCKER_HOST,
+    backoff: io.env.LATTICE_AGENT_BACKOFF_BASE_MS
+      ? { baseMs: Number(io.env.LATTICE_AGENT_BACKOFF_BASE_MS) }
+      : undefined,
+    say: (line) => io.err(line),
+  });
+  const stop = () => {
+    log.info("stopping; workloads keep running");
+    runner.stop();
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    const outcome = await runner.run();
+    if (outcome.kind === "rejected") {
+      io.err(
+        `lattice-agent: the control plane refused this node (${outcome.rejected.code}): ${outcome.rejected.reason}`,
+      );
+      return 3;
+    }
+    log.info("agent stopped");
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", stop);
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function status(args: string[], io: Io): Promise<number> {
+  const values = parse(args, {});
+  const dir = stateDirOf(values, io);
+  const { state, privateKey } = await requireState(dir);
+  io.out(`node:      ${state.nodeId} ("${state.name}")`);
+  io.out(`server:    ${state.serverUrl}`);
+  io.out(`state dir: ${dir}`);
+  try {
+    const res = await signedFetch(state.serverUrl, "/api/v1/agents/self", {
+      nodeId: state.nodeId,
+      privateKey,
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+    const self = NodeSelf.parse(body);
+    io.out(`approval:  ${self.approval}${self.approvalReason ? ` (${self.approvalReason})` : ""}`);
+    io.out(`status:    ${self.status}`);
+  } catch (err) {
+    io.out(`approval:  unknown (server: ${err instanceof Error ? err.message : err})`);
+  }
+  try {
+    const docker = await DockerClient.connect({ dockerHost: io.env.DOCKER_HOST });
+    const list = await docker.containerList({ all: true, labels: { [LABELS.managed]: "true" } });
+    docker.close();
+    io.out(
+      `docker:    ok, ${list.length} Lattice container(s), ${
+        list.filter((c) => c.State === "running").length
+      } running`,
+    );
+  } catch (err) {
+    io.out(`docker:    unreachable (${err instanceof Error ? err.message : err})`);
+  }
+  return 0;
+}
+
+async function doctor(args: string[], io: Io): Promise<number> {
+  const values = parse(args, {});
+  const dir = stateDirOf(values, io);
+  const loaded = await loadState(dir).catch((err) => {
+    throw new CliError(String(err instanceof Error ? err.message : err));
+  });
+  const checks = await runDoctor({
+    dockerHost: io.env.DOCKER_HOST,
+    serverUrl: loaded?.state.serverUrl ?? null,
+    identity: loaded ? { nodeId: loaded.state.nodeId, privateKey: loaded.privateKey } : null,
+  });
+  let failed = 0;
+  for (const c of checks) {
+    const mark = c.status === "ok" ? "ok  " : c.status === "warn" ? "warn" : "FAIL";
+    io.out(`${mark}  ${c.name}: ${c.detail}`);
+    if (c.fix && c.status !== "ok") io.out(`      fix: ${c.fix}`);
+    if (c.status === "fail") failed++;
+  }
+  io.out(failed === 0 ? "All checks passed." : `${failed} check(s) failed.`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function reset(args: string[], io: Io): Promise<number> {
+  const values = parse(args, { yes: { type: "boolean" } });
+  const dir = stateDirOf(values, io);
+  if (!values.yes) {
+    const ok = await io.confirm(
+      `Remove every Lattice container, volume and network on this machine and delete ${dir}?`,
+    );
+    if (!ok) {
+      io.out("Nothing changed.");
+      return 1;
+    }
+  }
+  try {
+    const docker = await DockerClient.connect({ dockerHost: io.env.DOCKER_HOST });
+    try {
+      const managed = { [LABELS.managed]: "true" };
+      const containers = await docker.containerList({ all: true, labels: managed });
+      for (const c of containers) {
+        await docker.containerRemove(c.Id, { force: true, volumes: true });
+      }
+      const volumes = await docker.volumeList({ labels: managed });
+      for (const v of volumes) await docker.volumeRemove(v.name, { force: true });
+      const networks = await docker.networkList({ labels: managed });
+      for (const n of networks) await docker.networkRemove(n.id);
+      io.out(
+        `Removed ${containers.length} container(s), ${volumes.length} volume(s), ${networks.length} network(s).`,
+      );
+    } finally {
+      docker.close();
+    }
+  } catch (err) {
+    io.err(
+      `lattice-agent: could not clean Docker (${err instanceof Error ? err.message : err}); ` +
+        "start Docker and run reset again to remove Lattice's containers.",
+    );
+    return 1;
+  }
+  await deleteState(dir);
+  io.out(`Deleted ${dir}. Join again with \`lattice-agent join\`.`);
+  return 0;
+}

@@ -1,0 +1,61 @@
+import { type ContainerState, type InventoryItem, LABELS } from "../lib/protocol.ts";
+import type { ContainerSummary, DockerClient } from "./docker/mod.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATES = new Set<string>([
+  "created",
+  "running",
+  "paused",
+  "restarting",
+  "removing",
+  "exited",
+  "dead",
+  "removed",
+]);
+
+/** Map a Docker container state to the protocol's (unknown states count as dead). */
+export function toContainerState(state: string): ContainerState {
+  return (STATES.has(state) ? state : "dead") as ContainerState;
+}
+
+/** One inventory item from Docker's list entry, or null when it is not a Lattice allocation. */
+export function inventoryItem(c: ContainerSummary): InventoryItem | null {
+  const labels = c.Labels ?? {};
+  const allocationId = labels[LABELS.allocation];
+  if (labels[LABELS.managed] !== "true" || !allocationId || !UUID.test(allocationId)) return null;
+  const exit = /Exited \((-?\d+)\)/.exec(c.Status ?? "");
+  return {
+    allocationId: allocationId.toLowerCase(),
+    workloadId: labels[LABELS.workload] || null,
+    containerId: c.Id,
+    name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+    image: c.Image,
+    state: toContainerState(c.State),
+    exitCode: exit ? Number(exit[1]) : null,
+    ports: (c.Ports ?? []).filter((p) => p.PublicPort && p.IP && !p.IP.includes(":")).map((p) => ({
+      container: p.PrivatePort,
+      protocol: p.Type === "udp" ? "udp" as const : "tcp" as const,
+      hostIp: p.IP!,
+      hostPort: p.PublicPort!,
+    })),
+    startedAt: null,
+  };
+}
+
+/** Every container this node manages, rebuilt from Docker labels alone. */
+export async function readInventory(docker: DockerClient): Promise<InventoryItem[]> {
+  const list = await docker.containerList({ all: true, labels: { [LABELS.managed]: "true" } });
+  return list.map(inventoryItem).filter((i): i is InventoryItem => i !== null);
+}
+
+/** The managed container of an allocation, if Docker has one. */
+export async function findAllocation(
+  docker: DockerClient,
+  allocationId: string,
+): Promise<ContainerSummary | null> {
+  const list = await docker.containerList({
+    all: true,
+    labels: { [LABELS.managed]: "true", [LABELS.allocation]: allocationId },
+  });
+  return list[0] ?? null;
+}
