@@ -51,6 +51,21 @@ export async function measureBandwidth(
   return { downloadBps, uploadBps };
 }
 
+/** The Docker part of the capabilities: version, runtimes, and the disk where Docker keeps data. */
+export async function dockerCapabilities(
+  docker: DockerClient,
+): Promise<Pick<Capabilities, "docker" | "disk">> {
+  const [info, version] = await Promise.all([docker.info(), docker.version()]);
+  return {
+    docker: {
+      version: version.Version,
+      apiVersion: docker.apiVersion,
+      runtimes: Object.keys(info.Runtimes ?? {}),
+    },
+    disk: await probeDisk(info.DockerRootDir ?? "/"),
+  };
+}
+
 /**
  * What this machine offers, gathered concurrently in well under 2 s: host, disk where Docker
  * keeps its data, Docker, GPUs and a bandwidth estimate.

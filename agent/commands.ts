@@ -279,7 +279,12 @@ export class CommandRunner {
   async #stats(allocationId: string): Promise<unknown> {
     const docker = this.#docker();
     const c = await this.#container(allocationId);
-    const s = await docker.containerStats(c.Id);
+    let s = await docker.containerStats(c.Id);
+    // A first one-shot sample has no baseline for CPU; a second one a moment later gives one.
+    if (s.cpuPercent === null && c.State === "running") {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await docker.containerStats(c.Id);
+    }
     return {
       containerId: c.Id,
       cpuPercent: s.cpuPercent,

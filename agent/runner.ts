@@ -17,7 +17,7 @@ import { DockerClient, type DockerEvent } from "./docker/mod.ts";
 import { readInventory, toContainerState } from "./inventory.ts";
 import { Outbox } from "./outbox.ts";
 import type { LocalPolicy } from "./policy.ts";
-import { gatherCapabilities } from "./capabilities.ts";
+import { dockerCapabilities, gatherCapabilities } from "./capabilities.ts";
 import { createMetricsSampler } from "./system/metrics.ts";
 
 /** Everything `lattice-agent run` needs. */
@@ -53,6 +53,7 @@ export class AgentRunner {
   #sampler = createMetricsSampler({ diskPath: "/" });
   #dockerLoop: Promise<void> | null = null;
   #capabilities: Hello["capabilities"] | null = null;
+  #dockerUp = Promise.withResolvers<void>();
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -130,23 +131,34 @@ export class AgentRunner {
   }
 
   async #hello(): Promise<Hello> {
+    // Docker usually answers within milliseconds of start; give it a moment so the first hello
+    // reports it, but never hold the session back for long.
+    if (!this.#docker) await Promise.race([this.#dockerUp.promise, delay(2000, this.#stop.signal)]);
+    // Host, GPUs and bandwidth change rarely: measured once. Docker is asked on every hello.
     this.#capabilities ??= await gatherCapabilities({
-      docker: this.#docker,
+      docker: null,
       serverUrl: this.options.serverUrl,
       nodeId: this.options.nodeId,
       privateKey: this.options.privateKey,
       log: this.options.log,
     });
+    let capabilities = this.#capabilities;
     let inventory: Hello["inventory"] = [];
-    if (this.#docker) {
-      inventory = await readInventory(this.#docker).catch(() => []);
+    const docker = this.#docker;
+    if (docker) {
+      const [dockerPart, items] = await Promise.all([
+        dockerCapabilities(docker).catch(() => null),
+        readInventory(docker).catch(() => []),
+      ]);
+      inventory = items;
+      if (dockerPart) capabilities = { ...capabilities, ...dockerPart };
     }
     return {
       type: "hello",
       protocol: PROTOCOL_VERSION,
       nodeId: this.options.nodeId,
       agentVersion: VERSION,
-      capabilities: this.#capabilities,
+      capabilities,
       labels: this.options.labels,
       inventory,
     };
@@ -231,6 +243,7 @@ export class AgentRunner {
           await DockerClient.connect({ dockerHost: this.options.dockerHost });
         this.#docker = docker;
         await docker.ping();
+        this.#dockerUp.resolve();
         if (reportedHealthy !== true) {
           reportedHealthy = true;
           this.#dockerError = null;
@@ -294,6 +307,16 @@ export class AgentRunner {
       action,
     });
   }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
 }
 
 /** Docker event actions that change a container's state, and the state they lead to. */

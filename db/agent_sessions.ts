@@ -335,3 +335,34 @@ export async function applyContainerState(
   );
   return rows.length > 0;
 }
+
+/** A stored node event. */
+export interface NodeEventRecord {
+  seq: number;
+  at: Date;
+  receivedAt: Date;
+  kind: string;
+  allocationId: string | null;
+  data: unknown;
+}
+
+/** A node's events in sequence order, after `after`. */
+export async function listNodeEvents(
+  db: Queryable,
+  nodeId: string,
+  options: { after: number; limit: number },
+): Promise<NodeEventRecord[]> {
+  const rows = await db.query(
+    `SELECT seq::text AS seq_text, at, received_at, kind, allocation_id, data FROM node_events
+     WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [nodeId, options.after, options.limit],
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq_text),
+    at: r.at as Date,
+    receivedAt: r.received_at as Date,
+    kind: r.kind as string,
+    allocationId: r.allocation_id as string | null,
+    data: r.data,
+  }));
+}

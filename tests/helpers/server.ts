@@ -36,9 +36,10 @@ export async function waitFor(
 
 /** Start `deno task start` on a fresh (or given) data dir and wait until /readyz answers 200. */
 export async function startServer(
-  options: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number; port?: number } =
+    {},
 ): Promise<ServerProcess> {
-  const port = freePort();
+  const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "lattice-server-" });
   const child = new Deno.Command("deno", {
     args: ["task", "start"],
