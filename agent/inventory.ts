@@ -1,17 +1,8 @@
-import { type ContainerState, type InventoryItem, LABELS } from "../lib/protocol.ts";
+import { ContainerState, type InventoryItem, LABELS } from "../lib/protocol.ts";
 import type { ContainerSummary, DockerClient } from "./docker/mod.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STATES = new Set<string>([
-  "created",
-  "running",
-  "paused",
-  "restarting",
-  "removing",
-  "exited",
-  "dead",
-  "removed",
-]);
+const STATES = new Set<string>(ContainerState.options);
 
 /** Map a Docker container state to the protocol's (unknown states count as dead). */
 export function toContainerState(state: string): ContainerState {

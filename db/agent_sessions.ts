@@ -1,36 +1,6 @@
 import type { Queryable } from "./db.ts";
 import type { Capabilities, InventoryItem, LabelMap, Metrics } from "../lib/protocol.ts";
 
-/** What a WebSocket session needs to know about its node. */
-export interface SessionNode {
-  id: string;
-  name: string;
-  publicKey: string;
-  approval: "pending" | "approved" | "rejected" | "revoked";
-  approvalReason: string | null;
-  poolId: string | null;
-  ackedSeq: number;
-}
-
-/** The node a session claims to be, or null when no such node joined. */
-export async function loadSessionNode(db: Queryable, nodeId: string): Promise<SessionNode | null> {
-  const [r] = await db.query(
-    `SELECT id, name, public_key, approval, approval_reason, pool_id, acked_seq::text AS acked_seq
-     FROM nodes WHERE id = $1`,
-    [nodeId],
-  );
-  if (!r) return null;
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    publicKey: r.public_key as string,
-    approval: r.approval as SessionNode["approval"],
-    approvalReason: r.approval_reason as string | null,
-    poolId: r.pool_id as string | null,
-    ackedSeq: Number(r.acked_seq),
-  };
-}
-
 /** Record a session start: online, with what the agent reported in `hello`. */
 export async function markNodeOnline(
   db: Queryable,

@@ -1,15 +1,14 @@
 import type { Db } from "../../db/db.ts";
 import {
   claimAllocation,
-  loadSessionNode,
   markNodeOnline,
   markNodesOffline,
   pruneMetrics,
   reconcileInventory,
-  type SessionNode,
   sweepStaleNodes,
 } from "../../db/agent_sessions.ts";
 import { appendAudit } from "../../db/audit_log.ts";
+import { getNodeForSession, type SessionNodeRecord } from "../../db/nodes.ts";
 import { errorBody, HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { NodeChange, NodeChanges } from "../nodes/changes.ts";
@@ -212,12 +211,12 @@ export class AgentHub implements Omit<SessionHost, never> {
   // ------------------------------------------------------------ SessionHost
 
   /** Load the node a session claims. */
-  loadNode(nodeId: string): Promise<SessionNode | null> {
-    return loadSessionNode(this.deps.db, nodeId);
+  loadNode(nodeId: string): Promise<SessionNodeRecord | null> {
+    return getNodeForSession(this.deps.db, nodeId);
   }
 
   /** Register an approved session, record it online and reconcile its inventory. */
-  async activate(session: AgentSession, hello: Hello, node: SessionNode): Promise<void> {
+  async activate(session: AgentSession, hello: Hello, node: SessionNodeRecord): Promise<void> {
     this.#parked.delete(node.id);
     const previous = this.#sessions.get(node.id);
     this.#sessions.set(node.id, session);
@@ -233,7 +232,7 @@ export class AgentHub implements Omit<SessionHost, never> {
       });
     });
     await this.inventory(session, hello.inventory);
-    const fresh = await loadSessionNode(this.deps.db, node.id);
+    const fresh = await getNodeForSession(this.deps.db, node.id);
     if (session.state === "closed") return;
     session.welcome(fresh?.ackedSeq ?? node.ackedSeq);
     this.deps.log.info("node online", {
@@ -252,7 +251,7 @@ export class AgentHub implements Omit<SessionHost, never> {
   }
 
   /** Hold a session until an admin decides. */
-  park(session: AgentSession, _hello: Hello, node: SessionNode): void {
+  park(session: AgentSession, _hello: Hello, node: SessionNodeRecord): void {
     const previous = this.#parked.get(node.id);
     if (previous && previous !== session) {
       previous.close(CLOSE.replaced, "replaced by a newer session");

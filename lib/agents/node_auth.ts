@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/db.ts";
-import { loadSessionNode, type SessionNode } from "../../db/agent_sessions.ts";
+import { getNodeForSession, type SessionNodeRecord } from "../../db/nodes.ts";
 import { UnauthorizedError } from "../errors.ts";
 import { NODE_AUTH_HEADERS, NODE_AUTH_MAX_SKEW_MS, requestSignatureMessage } from "../protocol.ts";
 import { verifyProof } from "./session.ts";
@@ -14,7 +14,7 @@ export async function authenticateNodeRequest(
   db: Queryable,
   req: Request,
   now = Date.now(),
-): Promise<SessionNode> {
+): Promise<SessionNodeRecord> {
   const nodeId = req.headers.get(NODE_AUTH_HEADERS.node) ?? "";
   const time = Number(req.headers.get(NODE_AUTH_HEADERS.time));
   const signature = req.headers.get(NODE_AUTH_HEADERS.signature) ?? "";
@@ -28,7 +28,7 @@ export async function authenticateNodeRequest(
       "The request's time is more than 5 minutes from the server's clock; fix the node's clock (NTP)",
     );
   }
-  const node = await loadSessionNode(db, nodeId);
+  const node = await getNodeForSession(db, nodeId);
   const url = new URL(req.url);
   if (
     !node ||

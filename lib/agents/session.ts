@@ -15,18 +15,18 @@ import {
 } from "../protocol.ts";
 import { parseAgentFrame } from "./messages.ts";
 import type { IngestSink } from "./ingest.ts";
-import type { SessionNode } from "../../db/agent_sessions.ts";
+import type { SessionNodeRecord } from "../../db/nodes.ts";
 import { base64url } from "../auth/secrets.ts";
 
 /** What a session asks of the hub that owns it. */
 export interface SessionHost {
   readonly heartbeatIntervalMs: number;
   readonly minAgentVersion: string;
-  loadNode(nodeId: string): Promise<SessionNode | null>;
+  loadNode(nodeId: string): Promise<SessionNodeRecord | null>;
   /** The proof checked out and the node is approved: register, record, reconcile. */
-  activate(session: AgentSession, hello: Hello, node: SessionNode): Promise<void>;
+  activate(session: AgentSession, hello: Hello, node: SessionNodeRecord): Promise<void>;
   /** The proof checked out but the node waits for approval. */
-  park(session: AgentSession, hello: Hello, node: SessionNode): void;
+  park(session: AgentSession, hello: Hello, node: SessionNodeRecord): void;
   /** The session ended (any reason, any state). */
   ended(session: AgentSession): void;
   ingest(session: AgentSession, message: Heartbeat | EventMessage): void;
@@ -57,7 +57,7 @@ export class AgentSession implements IngestSink {
   presenceDirty = false;
   agentVersion = "";
   #hello: Hello | null = null;
-  #node: SessionNode | null = null;
+  #node: SessionNodeRecord | null = null;
   #nonce = "";
   #chain: Promise<void> = Promise.resolve();
   #pending: Map<string, PendingCommand> | null = null;
@@ -138,7 +138,7 @@ export class AgentSession implements IngestSink {
   }
 
   /** The node record loaded at proof time. */
-  get node(): SessionNode | null {
+  get node(): SessionNodeRecord | null {
     return this.#node;
   }
 
