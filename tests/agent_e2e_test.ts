@@ -133,6 +133,8 @@ Deno.test("the bundled agent joins, runs workloads on real Docker and survives f
         assert.ok(caps.docker.runtimes.includes("runc"));
         assert.ok(caps.disk.totalBytes > 0);
         assert.ok(caps.network.downloadBps > 0, JSON.stringify(caps.network));
+      const gathered = /"msg":"gathered capabilities".*"ms":(\d+)/.exec(agent.output());
+      assert.ok(gathered && Number(gathered[1]) < 2000, `capabilities took ${gathered?.[1]} ms`);
         await waitFor(async () => (await node()).node.lastMetrics?.docker?.healthy === true, {
           timeoutMs: 10_000,
         });
