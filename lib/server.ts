@@ -116,7 +116,7 @@ export async function buildControlPlane(
     ctx,
     fetch: (req, info) =>
       // Agent sockets bypass the HTTP middleware: the protocol authenticates them itself.
-      new URL(req.url).pathname === AGENT_CONNECT_PATH
+      req.url.includes(AGENT_CONNECT_PATH) && new URL(req.url).pathname === AGENT_CONNECT_PATH
         ? agents.handle(req, info)
         : app.fetch(req, info),
     endStreams: () => {
