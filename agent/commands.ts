@@ -1,7 +1,12 @@
 import type { Logger } from "../lib/log.ts";
 import type { Command, CommandError, LogLine, Result } from "../lib/protocol.ts";
 import { buildCreateBody } from "./container_body.ts";
-import { type ContainerCreateBody, type DockerClient, DockerError } from "./docker/mod.ts";
+import {
+  type ContainerCreateBody,
+  cpuPercent,
+  type DockerClient,
+  DockerError,
+} from "./docker/mod.ts";
 import { findAllocation, inventoryItem } from "./inventory.ts";
 import { checkContainer, checkVolume, type LocalPolicy } from "./policy.ts";
 import type { AgentEvent } from "../lib/protocol.ts";
@@ -280,14 +285,17 @@ export class CommandRunner {
     const docker = this.#docker();
     const c = await this.#container(allocationId);
     let s = await docker.containerStats(c.Id);
-    // A first one-shot sample has no baseline for CPU; a second one a moment later gives one.
-    if (s.cpuPercent === null && c.State === "running") {
+    let cpu = s.cpuPercent;
+    // Without a baseline, a second sample a moment later gives CPU % over that moment.
+    if (cpu === null && c.State === "running") {
+      const first = s;
       await new Promise((r) => setTimeout(r, 250));
       s = await docker.containerStats(c.Id);
+      cpu = cpuPercent({ ...s, precpu_stats: first.cpu_stats });
     }
     return {
       containerId: c.Id,
-      cpuPercent: s.cpuPercent,
+      cpuPercent: cpu,
       memoryBytes: s.memoryBytes,
       memoryLimitBytes: s.memoryLimitBytes,
       pids: s.pids_stats?.current ?? null,

@@ -2,6 +2,11 @@ import { ContainerState, type InventoryItem, LABELS } from "../lib/protocol.ts";
 import type { ContainerSummary, DockerClient } from "./docker/mod.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a well-formed allocation id (labels are not trusted: anyone can label a container). */
+export function isAllocationId(value: string | undefined): value is string {
+  return value !== undefined && UUID.test(value);
+}
 const STATES = new Set<string>(ContainerState.options);
 
 /** Map a Docker container state to the protocol's (unknown states count as dead). */
@@ -13,7 +18,7 @@ export function toContainerState(state: string): ContainerState {
 export function inventoryItem(c: ContainerSummary): InventoryItem | null {
   const labels = c.Labels ?? {};
   const allocationId = labels[LABELS.allocation];
-  if (labels[LABELS.managed] !== "true" || !allocationId || !UUID.test(allocationId)) return null;
+  if (labels[LABELS.managed] !== "true" || !isAllocationId(allocationId)) return null;
   const exit = /Exited \((-?\d+)\)/.exec(c.Status ?? "");
   return {
     allocationId: allocationId.toLowerCase(),

@@ -1,6 +1,7 @@
 import type { Logger } from "../lib/log.ts";
 import {
   type AgentEvent,
+  AgentMessage,
   type EventMessage,
   type Heartbeat,
   type Hello,
@@ -14,11 +15,14 @@ import { backoffDelay } from "../lib/backoff.ts";
 import { AgentConnection, type RunOutcome } from "./connection.ts";
 import { CommandRunner, FOLLOWING } from "./commands.ts";
 import { DockerClient, type DockerEvent } from "./docker/mod.ts";
-import { readInventory, toContainerState } from "./inventory.ts";
+import { isAllocationId, readInventory, toContainerState } from "./inventory.ts";
 import { Outbox } from "./outbox.ts";
 import type { LocalPolicy } from "./policy.ts";
 import { dockerCapabilities, gatherCapabilities } from "./capabilities.ts";
 import { createMetricsSampler } from "./system/metrics.ts";
+
+/** Heartbeats carry per-container stats for at most this many containers. */
+const MAX_SAMPLED_CONTAINERS = 50;
 
 /** Everything `lattice-agent run` needs. */
 export interface RunnerOptions {
@@ -176,6 +180,16 @@ export class AgentRunner {
   }
 
   #append(record: Heartbeat | EventMessage): void {
+    // The server closes a session on any invalid message: never buffer or send one.
+    const checked = AgentMessage.safeParse(record);
+    if (!checked.success) {
+      this.options.log.error("dropped a record that does not match the protocol", {
+        type: record.type,
+        issue: checked.error.issues[0]?.message,
+        path: checked.error.issues[0]?.path.join("."),
+      });
+      return;
+    }
     this.#outbox.append(record);
     this.#connection.send(record);
   }
@@ -219,11 +233,28 @@ export class AgentRunner {
           all: true,
           labels: { [LABELS.managed]: "true" },
         });
-        docker = {
-          healthy: true,
-          containers: list.length,
-          running: list.filter((c) => c.State === "running").length,
-        };
+        const running = list.filter((c) => c.State === "running");
+        docker = { healthy: true, containers: list.length, running: running.length };
+        // One-shot samples; the client keeps the previous one per container, so CPU % is over
+        // the heartbeat interval, as `docker stats` would show it.
+        const sampled = await Promise.all(
+          running.slice(0, MAX_SAMPLED_CONTAINERS).map(async (c) => {
+            const allocationId = c.Labels?.[LABELS.allocation];
+            if (!isAllocationId(allocationId)) return null;
+            try {
+              const s = await this.#docker!.containerStats(c.Id);
+              return {
+                allocationId,
+                cpuPercent: s.cpuPercent ?? 0,
+                memoryBytes: s.memoryBytes,
+                memoryLimitBytes: s.memoryLimitBytes,
+              };
+            } catch {
+              return null; // the container stopped between the list and the sample
+            }
+          }),
+        );
+        for (const s of sampled) if (s) containers.push(s);
       } catch (err) {
         docker = { healthy: false, error: String(err).slice(0, 2000), containers: 0, running: 0 };
       }
@@ -293,15 +324,17 @@ export class AgentRunner {
   #containerEvent(e: DockerEvent): void {
     const labels = e.Actor?.Attributes ?? {};
     const allocationId = labels[LABELS.allocation];
-    if (!allocationId || labels[LABELS.node] !== this.options.nodeId) return;
+    if (!isAllocationId(allocationId) || labels[LABELS.node] !== this.options.nodeId) return;
     const action = (e.Action ?? e.status ?? "").split(":")[0];
     const state = STATE_OF_ACTION[action];
     if (!state) return;
     const exit = labels.exitCode;
+    const containerId = e.Actor?.ID ?? e.id ?? "";
+    if (!/^[0-9a-f]{12,64}$/.test(containerId)) return;
     this.#event({
       kind: "container",
       allocationId,
-      containerId: e.Actor?.ID ?? e.id ?? "",
+      containerId,
       state: toContainerState(state),
       exitCode: exit !== undefined ? Number(exit) : null,
       action,

@@ -48,8 +48,19 @@ export async function containerStats(
     query: { stream: false, "one-shot": true },
   });
   if (!raw) throw new DockerError("server_error", `Docker sent no stats for container ${id}`);
-  const sample = withBaseline(raw, baselines.get(id));
-  baselines.set(id, raw);
+  const previous = baselines.get(id);
+  const sample = withBaseline(raw, previous);
+  // Samples closer together than the host's CPU accounting tick carry the same system usage;
+  // keep the older baseline then, so callers sampling at once (a heartbeat and a stats command)
+  // both get a CPU figure.
+  if (
+    !previous ||
+    (raw.cpu_stats?.system_cpu_usage ?? 0) > (previous.cpu_stats?.system_cpu_usage ?? 0) ||
+    (raw.cpu_stats?.cpu_usage?.total_usage ?? 0) <
+      (previous.cpu_stats?.cpu_usage?.total_usage ?? 0)
+  ) {
+    baselines.set(id, raw);
+  }
   return readStats(sample);
 }
 
