@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { Pool } from "../../db/pools.ts";
 import type { AuditRecord } from "../../db/audit_log.ts";
 import type { ApiToken } from "../../db/api_tokens.ts";
 import type { User } from "../../db/users.ts";
@@ -344,3 +345,54 @@ export const RevokeNodeRequest = z.object({
 export function optionalJsonBody<T extends z.ZodType>(schema: T) {
   return { required: false, content: { "application/json": { schema } } };
 }
+
+const PoolName = z.string().regex(
+  /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+  "must be a DNS label: lowercase letters, digits and '-', 1 to 63 characters",
+).openapi({ example: "gpu-lab" });
+const PoolCriteria = z.record(
+  z.string().regex(/^[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?$/i, "invalid label key"),
+  z.string().max(200),
+).refine((m) => Object.keys(m).length <= 32, "at most 32 criteria").openapi({
+  description: "Labels a node should carry to belong to the pool",
+  example: { gpu: "nvidia" },
+});
+
+/** A pool as the API shows it, with its health. */
+export const PoolSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  autoApprove: z.boolean(),
+  criteria: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  nodeCount: z.number(),
+  onlineNodes: z.number(),
+  cpuCores: z.number(),
+  memoryBytes: z.number(),
+}).openapi("Pool");
+
+/** A pool for the API. */
+export function poolDto(p: Pool): z.infer<typeof PoolSchema> {
+  return { ...p, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
+}
+
+export const CreatePoolRequest = z.strictObject({
+  name: PoolName,
+  description: z.string().max(500).default(""),
+  autoApprove: z.boolean().default(false).openapi({
+    description: "Approve nodes that join with this pool's tokens at once",
+  }),
+  criteria: PoolCriteria.default({}),
+}).openapi("CreatePoolRequest");
+
+export const UpdatePoolRequest = z.strictObject({
+  name: PoolName.optional(),
+  description: z.string().max(500).optional(),
+  autoApprove: z.boolean().optional(),
+  criteria: PoolCriteria.optional(),
+}).refine((p) => Object.keys(p).length > 0, "give at least one field to change")
+  .openapi("UpdatePoolRequest");
+
+export const MoveNodeRequest = z.strictObject({ poolId: z.uuid() }).openapi("MoveNodeRequest");

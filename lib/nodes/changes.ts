@@ -16,6 +16,7 @@ export type NodeChange =
   | { kind: "status"; nodeId: string; status: "online" | "offline"; dockerHealthy: boolean | null }
   | { kind: "metrics"; nodeId: string }
   | { kind: "containers"; nodeId: string }
+  | { kind: "updated"; nodeId: string }
   | { kind: "deleted"; nodeId: string };
 
 /** Publish and subscribe to node changes. */

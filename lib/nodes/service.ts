@@ -8,6 +8,7 @@ import { createApprovalService } from "./approval.ts";
 import type { NodeChanges } from "./changes.ts";
 import { createJoinService } from "./join.ts";
 import { createJoinTokenService } from "./join_tokens.ts";
+import { createPoolService } from "./pools.ts";
 
 /** What the node service needs; `now` and `joinLimit` are for tests. */
 export interface NodeServiceDeps {
@@ -47,6 +48,18 @@ export function createNodeService(deps: NodeServiceDeps) {
 export type NodeService = ReturnType<typeof createNodeService>;
 
 const services = new WeakMap<object, NodeService>();
+
+const poolServices = new WeakMap<object, ReturnType<typeof createPoolService>>();
+
+/** The pool service of an app context, built on first use. */
+export function poolService(app: NodeServiceDeps): ReturnType<typeof createPoolService> {
+  let service = poolServices.get(app);
+  if (!service) {
+    service = createPoolService(app);
+    poolServices.set(app, service);
+  }
+  return service;
+}
 
 /** The node service of an app context, built on first use and kept for the context's life. */
 export function nodeService(app: NodeServiceDeps): NodeService {
