@@ -24,7 +24,7 @@ let intervalMs = 5000;
 let slots = 500;
 const nodeIds: string[] = [];
 const keys: CryptoKey[] = [];
-let sockets: (WebSocket | null)[] = [];
+const sockets: (WebSocket | null)[] = [];
 let state = new Uint8Array(0);
 let seq = new Float64Array(0);
 let pendingSeq = new Float64Array(0);
@@ -35,6 +35,9 @@ let lastBeatAt = new Float64Array(0);
 let welcomedAt = new Float64Array(0);
 let closedAt = new Float64Array(0);
 let closeCode = new Uint16Array(0);
+let scheduled = new Uint8Array(0);
+/** How far the current handshake got: 1 socket made, 2 open (hello sent), 3 proof sent. */
+let stage = new Uint8Array(0);
 let wheel: number[][] = [];
 let ticker: ReturnType<typeof setInterval> | undefined;
 let nextSlotAt = 0;
@@ -69,7 +72,10 @@ function helloFrame(nodeId: string): string {
 }
 
 function grow(n: number): void {
-  const copy = <T extends Float64Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T) => {
+  const copy = <T extends Float64Array | Uint8Array | Uint16Array>(
+    a: T,
+    make: (n: number) => T,
+  ) => {
     const b = make(n);
     b.set(a.subarray(0, Math.min(a.length, n)) as never);
     return b;
@@ -83,6 +89,8 @@ function grow(n: number): void {
   welcomedAt = copy(welcomedAt, (k) => new Float64Array(k));
   closedAt = copy(closedAt, (k) => new Float64Array(k));
   closeCode = copy(closeCode, (k) => new Uint16Array(k));
+  scheduled = copy(scheduled, (k) => new Uint8Array(k));
+  stage = copy(stage, (k) => new Uint8Array(k));
   while (sockets.length < n) sockets.push(null);
 }
 
@@ -133,7 +141,11 @@ function open(i: number): void {
     return retry(i);
   }
   sockets[i] = ws;
-  ws.onopen = () => ws.send(helloFrame(nodeIds[i]));
+  stage[i] = 1;
+  ws.onopen = () => {
+    stage[i] = 2;
+    ws.send(helloFrame(nodeIds[i]));
+  };
   ws.onerror = () => {};
   ws.onmessage = (e) => void receive(i, ws, e.data as string);
   ws.onclose = (e) => closed(i, ws, e.code);
@@ -165,6 +177,7 @@ async function receive(i: number, ws: WebSocket, data: string): Promise<void> {
         proofMessage(m.nonce, nodeIds[i]),
       );
       if (ws.readyState === WebSocket.OPEN) {
+        stage[i] = 3;
         ws.send(JSON.stringify({ type: "proof", signature: base64url(new Uint8Array(signature)) }));
       }
       return;
@@ -176,6 +189,12 @@ async function receive(i: number, ws: WebSocket, data: string): Promise<void> {
       seq[i] = Math.max(seq[i], m.ackedSeq);
       pendingSeq[i] = 0;
       if (state[i] === CONNECTING) state[i] = ACTIVE;
+      // Heartbeats start at the first welcome (the server times out a quiet session), each
+      // agent at its own random phase within the interval.
+      if (!scheduled[i]) {
+        scheduled[i] = 1;
+        wheel[Math.floor(Math.random() * slots)].push(i);
+      }
       onWelcome?.(i);
       return;
     case "pending":
@@ -218,9 +237,7 @@ function beat(i: number, now: number): void {
   lastBeatAt[i] = now;
   counters.sent++;
   ws.send(
-    `{"type":"heartbeat","seq":${s},"at":"${
-      new Date(now).toISOString()
-    }","metrics":${METRICS}}`,
+    `{"type":"heartbeat","seq":${s},"at":"${new Date(now).toISOString()}","metrics":${METRICS}}`,
   );
 }
 
@@ -239,11 +256,6 @@ function startTicker(): void {
   }, TICK_MS);
 }
 
-/** Put agents [from, to) on random slots of the wheel (their phase within the interval). */
-function schedule(from: number, to: number): void {
-  for (let i = from; i < to; i++) wheel[Math.floor(Math.random() * slots)].push(i);
-}
-
 /** Open agents [from, to) with at most `concurrency` handshakes in flight; resolve when all are welcomed. */
 async function connect(
   args: { from: number; to: number; concurrency: number; timeoutMs: number },
@@ -255,7 +267,13 @@ async function connect(
   const total = args.to - args.from;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`only ${done} of ${total} agents welcomed in ${args.timeoutMs} ms`)),
+      () =>
+        reject(
+          new Error(
+            `only ${done} of ${total} agents welcomed in ${args.timeoutMs} ms: ` +
+              JSON.stringify({ ...stats(), latencies: undefined }),
+          ),
+        ),
       args.timeoutMs,
     );
     const pump = () => {
@@ -275,8 +293,6 @@ async function connect(
     };
     pump();
   }).finally(() => (onWelcome = null));
-  schedule(args.from, args.to);
-  startTicker();
   return { ms: Date.now() - t0, welcomed: done };
 }
 
@@ -304,9 +320,18 @@ async function storm(
   let left = members.length;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`${left} of ${members.length} agents not welcomed after the storm`));
+      reject(
+        new Error(
+          `${left} of ${members.length} agents not welcomed after the storm: ` +
+            JSON.stringify({ ...stats(), latencies: undefined }),
+        ),
+      );
     }, args.timeoutMs);
-    onWelcome = () => {
+    const member = new Uint8Array(state.length);
+    for (const i of members) member[i] = 1;
+    onWelcome = (i) => {
+      if (!member[i]) return;
+      member[i] = 0;
       if (--left === 0) {
         clearTimeout(timer);
         resolve();
@@ -332,7 +357,8 @@ function silence(args: { count: number }): { nodeId: string; index: number; last
   for (let i = state.length - 1; i >= 0 && out.length < args.count; i--) {
     if (state[i] !== ACTIVE) continue;
     state[i] = SILENT;
-    out.push({ nodeId: nodeIds[i], index: i, lastBeatAt: lastBeatAt[i] });
+    // The server counts from the last heartbeat or, if none came since, from the welcome.
+    out.push({ nodeId: nodeIds[i], index: i, lastBeatAt: Math.max(lastBeatAt[i], welcomedAt[i]) });
   }
   return out;
 }
@@ -361,6 +387,7 @@ function stopAll(): number {
   }
   // Sequence numbers survive, as in a real agent's state directory.
   for (const slot of wheel) slot.length = 0;
+  scheduled.fill(0);
   return n;
 }
 
@@ -368,6 +395,8 @@ function stopAll(): number {
 function stats(): Record<string, unknown> {
   const byState = [0, 0, 0, 0, 0];
   for (const s of state) byState[s]++;
+  const stages = [0, 0, 0, 0];
+  for (let i = 0; i < state.length; i++) if (state[i] === CONNECTING) stages[stage[i]]++;
   const out = {
     ...counters,
     idle: byState[IDLE],
@@ -376,6 +405,7 @@ function stats(): Record<string, unknown> {
     silent: byState[SILENT],
     stopped: byState[STOPPED],
     closeCodes: Object.fromEntries(closeCodes),
+    connectingStages: { made: stages[1], open: stages[2], proofSent: stages[3] },
     latencies,
   };
   latencies = [];
@@ -388,6 +418,7 @@ const ops: Record<string, (args: never) => unknown> = {
     intervalMs = args.intervalMs;
     slots = Math.max(1, Math.round(intervalMs / TICK_MS));
     wheel = Array.from({ length: slots }, () => []);
+    startTicker();
     return true;
   },
   setBase: (args: { base: string }) => (base = args.base),

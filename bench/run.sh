@@ -15,6 +15,24 @@ if ! command -v deno >/dev/null 2>&1; then
   exit 1
 fi
 
+# The agent benchmarks are separate runs (minutes each, and they need their own setup):
+#   bash bench/run.sh agents [flags of bench/agents_load.ts]     heartbeat ingest, connection scale
+#   bash bench/run.sh deploy [flags of bench/deploy_overhead.ts] deploy command vs bare Docker
+case "${1:-}" in
+  agents)
+    shift
+    # One descriptor per simulated agent in the server and in the load process: raise the
+    # limit where allowed (root may go up to the hard limit).
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    echo "[bench] open files limit: $(ulimit -n)" >&2
+    exec deno run -A bench/agents_load.ts "$@"
+    ;;
+  deploy)
+    shift
+    exec deno run -A bench/deploy_overhead.ts "$@"
+    ;;
+esac
+
 if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[bench] wrk is missing: installing it with apt-get" >&2

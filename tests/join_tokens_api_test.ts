@@ -7,7 +7,10 @@ const DEFAULT_POOL = "00000000-0000-4000-8000-000000000001";
 
 /** A fresh Ed25519 public key, raw and base64url, as an agent makes at join. */
 async function newPublicKey(): Promise<string> {
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
   return base64url(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)));
 }
 

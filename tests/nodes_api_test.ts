@@ -16,7 +16,10 @@ async function adminWithNodes(app: TestApp, names: string[], poolId?: string) {
   const ids: string[] = [];
   const keys: string[] = [];
   for (const name of names) {
-    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+      "sign",
+      "verify",
+    ]) as CryptoKeyPair;
     const publicKey = base64url(
       new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)),
     );

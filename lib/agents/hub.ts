@@ -51,6 +51,13 @@ export class NodeUnavailableError extends HttpError {
 /** Presence in Deno KV expires by itself after three missed heartbeats. */
 export const PRESENCE_KEY = "presence";
 const MISSED_HEARTBEATS = 3;
+/**
+ * Handshakes doing database work at once. A reconnect storm would otherwise start every
+ * handshake together: each one's statements queue behind all the others', none is welcomed
+ * within three intervals, the sweep closes them and the agents' retries feed the storm
+ * (bench/agents_load.ts, BENCHMARKS.md "Agent heartbeat ingest").
+ */
+const HANDSHAKE_SLOTS = 32;
 
 /**
  * Every agent connection of this process: accepts WebSocket upgrades, runs the sessions, routes
@@ -67,6 +74,8 @@ export class AgentHub implements Omit<SessionHost, never> {
   #timers: ReturnType<typeof setInterval>[] = [];
   #unsubscribe: () => void;
   #closing = false;
+  #admitted = 0;
+  #waiting = { proof: [] as (() => void)[], hello: [] as (() => void)[] };
 
   constructor(
     private readonly deps: { db: Db; kv: Deno.Kv; log: Logger; nodeChanges: NodeChanges },
@@ -215,9 +224,30 @@ export class AgentHub implements Omit<SessionHost, never> {
     return getNodeForSession(this.deps.db, nodeId);
   }
 
+  /** Wait for a handshake slot; proofs go before new hellos, so started handshakes finish first. */
+  admit(step: "hello" | "proof"): Promise<() => void> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      // Hand the slot straight to the next waiter, if any.
+      const next = this.#waiting.proof.shift() ?? this.#waiting.hello.shift();
+      if (next) next();
+      else this.#admitted--;
+    };
+    if (this.#admitted < HANDSHAKE_SLOTS) {
+      this.#admitted++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => this.#waiting[step].push(() => resolve(release)));
+  }
+
   /** Register an approved session, record it online and reconcile its inventory. */
   async activate(session: AgentSession, hello: Hello, node: SessionNodeRecord): Promise<void> {
     this.#parked.delete(node.id);
+    // Liveness counts from activation: under load the writes below can take longer than
+    // three intervals, and the sweep must not time out a session before it is welcomed.
+    session.lastSeen = performance.now();
     const previous = this.#sessions.get(node.id);
     this.#sessions.set(node.id, session);
     if (previous && previous !== session) {

@@ -23,6 +23,8 @@ export interface SessionHost {
   readonly heartbeatIntervalMs: number;
   readonly minAgentVersion: string;
   loadNode(nodeId: string): Promise<SessionNodeRecord | null>;
+  /** Wait for a handshake slot; call the returned function when the step's work is done. */
+  admit(step: "hello" | "proof"): Promise<() => void>;
   /** The proof checked out and the node is approved: register, record, reconcile. */
   activate(session: AgentSession, hello: Hello, node: SessionNodeRecord): Promise<void>;
   /** The proof checked out but the node waits for approval. */
@@ -72,10 +74,15 @@ export class AgentSession implements IngestSink {
     socket.onmessage = (e) => this.#receive(e.data);
     socket.onclose = () => this.#closed();
     socket.onerror = () => {};
-    this.#helloTimer = setTimeout(
-      () => this.state === "hello" && this.close(CLOSE.policy, "no hello within 10 s"),
-      helloTimeoutMs,
-    );
+    // The wait for hello starts when the upgrade completes: under load that can take seconds,
+    // and closing a socket that is still CONNECTING does not reach the agent (it would wait
+    // for a challenge forever on a connection the server has forgotten).
+    socket.onopen = () => {
+      this.#helloTimer = setTimeout(
+        () => this.state === "hello" && this.close(CLOSE.policy, "no hello within 10 s"),
+        helloTimeoutMs,
+      );
+    };
   }
 
   /** Send one message; false when the socket is no longer open. */
@@ -252,7 +259,14 @@ export class AgentSession implements IngestSink {
           `Upgrade lattice-agent, then run it again.`,
       );
     }
-    const node = await this.host.loadNode(hello.nodeId);
+    const release = await this.host.admit("hello");
+    let node: SessionNodeRecord | null;
+    try {
+      if (this.state === "closed") return;
+      node = await this.host.loadNode(hello.nodeId);
+    } finally {
+      release();
+    }
     if (!node) {
       this.host.audit(this, "node.connect", { outcome: "unknown_node", node_id: hello.nodeId });
       return this.reject(
@@ -270,6 +284,15 @@ export class AgentSession implements IngestSink {
   }
 
   async #onProof(signature: string): Promise<void> {
+    const release = await this.host.admit("proof");
+    try {
+      if (this.state !== "closed") await this.#checkProof(signature);
+    } finally {
+      release();
+    }
+  }
+
+  async #checkProof(signature: string): Promise<void> {
     const node = this.#node!;
     // The nonce is single-use: whatever the outcome, it cannot be answered again.
     const nonce = this.#nonce;
