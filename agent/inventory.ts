@@ -38,9 +38,20 @@ export function inventoryItem(c: ContainerSummary): InventoryItem | null {
   };
 }
 
-/** Every container this node manages, rebuilt from Docker labels alone. */
-export async function readInventory(docker: DockerClient): Promise<InventoryItem[]> {
-  const list = await docker.containerList({ all: true, labels: { [LABELS.managed]: "true" } });
+/**
+ * Every container this node manages, rebuilt from Docker labels alone. With `nodeId`, only
+ * this node's: two agents may share one Docker Engine and must not report each other's.
+ */
+export async function readInventory(
+  docker: DockerClient,
+  nodeId?: string,
+): Promise<InventoryItem[]> {
+  const list = await docker.containerList({
+    all: true,
+    labels: nodeId
+      ? { [LABELS.managed]: "true", [LABELS.node]: nodeId }
+      : { [LABELS.managed]: "true" },
+  });
   return list.map(inventoryItem).filter((i): i is InventoryItem => i !== null);
 }
 

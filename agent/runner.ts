@@ -152,7 +152,7 @@ export class AgentRunner {
     if (docker) {
       const [dockerPart, items] = await Promise.all([
         dockerCapabilities(docker).catch(() => null),
-        readInventory(docker).catch(() => []),
+        readInventory(docker, this.options.nodeId).catch(() => []),
       ]);
       inventory = items;
       if (dockerPart) capabilities = { ...capabilities, ...dockerPart };
@@ -231,7 +231,7 @@ export class AgentRunner {
       try {
         const list = await this.#docker.containerList({
           all: true,
-          labels: { [LABELS.managed]: "true" },
+          labels: { [LABELS.managed]: "true", [LABELS.node]: this.options.nodeId },
         });
         const running = list.filter((c) => c.State === "running");
         docker = { healthy: true, containers: list.length, running: running.length };
@@ -281,7 +281,7 @@ export class AgentRunner {
           log.info("Docker is reachable", { api_version: docker.apiVersion });
           this.#event({ kind: "docker", healthy: true });
           // Anything may have changed while Docker was away: send a fresh inventory.
-          const items = await readInventory(docker);
+          const items = await readInventory(docker, this.options.nodeId);
           this.#connection.send({ type: "inventory", items });
         }
         attempt = 0;

@@ -15,7 +15,7 @@ export async function markNodeOnline(
   await db.query(
     `UPDATE nodes SET status = 'online', connected_at = now(), last_seen_at = now(),
        agent_version = $2, capabilities = $3::text::jsonb, labels = $4::text::jsonb,
-       remote_addr = $5, docker_healthy = $6, updated_at = now()
+       remote_addr = $5, docker_healthy = $6, offline_since = NULL, updated_at = now()
      WHERE id = $1`,
     [
       nodeId,
@@ -32,7 +32,7 @@ export async function markNodeOnline(
 export async function markNodesOffline(db: Queryable, nodeIds: string[]): Promise<string[]> {
   if (nodeIds.length === 0) return [];
   const rows = await db.query(
-    `UPDATE nodes SET status = 'offline', updated_at = now()
+    `UPDATE nodes SET status = 'offline', offline_since = now(), updated_at = now()
      WHERE id = ANY($1::uuid[]) AND status = 'online' RETURNING id`,
     [nodeIds],
   );
@@ -49,7 +49,8 @@ export async function sweepStaleNodes(
   localNodeIds: string[],
 ): Promise<string[]> {
   const rows = await db.query(
-    `UPDATE nodes SET status = 'offline', updated_at = now()
+    `UPDATE nodes SET status = 'offline', offline_since = COALESCE(last_seen_at, now()),
+       updated_at = now()
      WHERE status = 'online'
        AND (last_seen_at IS NULL OR last_seen_at < now() - ($1::int * interval '1 millisecond'))
        AND NOT (id = ANY($2::uuid[]))

@@ -7,6 +7,7 @@ import type { Assets } from "./web/assets.ts";
 import type { StatusHub } from "./system_status.ts";
 import type { NodeChanges } from "./nodes/changes.ts";
 import type { AgentHub } from "./agents/hub.ts";
+import type { Orchestrator } from "./scheduling/orchestrator.ts";
 
 /** Everything a request handler may use, built once in main.ts and passed in. */
 export interface AppContext {
@@ -21,6 +22,10 @@ export interface AppContext {
   nodeChanges: NodeChanges;
   /** Agent WebSocket sessions: commands to nodes go through here. */
   agents: AgentHub;
+  /** The scheduler loop: workloads are enqueued here after their desired state is stored. */
+  scheduler: Orchestrator;
+  /** Seals and opens secrets at rest (workload credentials). */
+  encryptionKey: CryptoKey;
   version: string;
   startedAt: Date;
   /** Aborted when the server begins to shut down; long-lived streams end on it. */

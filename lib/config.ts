@@ -45,6 +45,11 @@ export const EnvSchema = z.object({
     .min(1, "must be hours, 1 to 8760")
     .max(8760, "must be hours, 1 to 8760")
     .default(24),
+  LATTICE_NODE_LOST_GRACE_SECONDS: z.coerce.number({ error: "must be seconds, 5 to 86400" })
+    .int("must be seconds, 5 to 86400")
+    .min(5, "must be seconds, 5 to 86400")
+    .max(86_400, "must be seconds, 5 to 86400")
+    .default(60),
 });
 
 /** Log levels, least severe first. */
@@ -69,6 +74,8 @@ export interface Config {
   minAgentVersion: string;
   /** How long heartbeat metrics are kept. */
   metricsRetentionHours: number;
+  /** A node offline this long has its allocations marked lost (stateless ones move). */
+  nodeLostGraceMs: number;
 }
 
 /** Raised when an environment variable holds a value that is not allowed. */
@@ -114,5 +121,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heartbeatIntervalMs: e.LATTICE_HEARTBEAT_INTERVAL_MS,
     minAgentVersion: e.LATTICE_MIN_AGENT_VERSION,
     metricsRetentionHours: e.LATTICE_METRICS_RETENTION_HOURS,
+    nodeLostGraceMs: e.LATTICE_NODE_LOST_GRACE_SECONDS * 1000,
   };
 }

@@ -8,6 +8,8 @@ import { createStatusHub } from "./system_status.ts";
 import { createNodeChanges } from "./nodes/changes.ts";
 import { AgentHub, type HubOptions } from "./agents/hub.ts";
 import { VERSION } from "./version.ts";
+import { Orchestrator, type OrchestratorOptions } from "./scheduling/orchestrator.ts";
+import { importEncryptionKey } from "./crypto/secret_box.ts";
 import { type Assets, buildAssets } from "./web/assets.ts";
 import { openDb } from "../db/open.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
@@ -36,6 +38,8 @@ export interface BuildOptions {
   assets?: Assets;
   /** Agent hub timings (tests shorten them). */
   hub?: Partial<HubOptions>;
+  /** Scheduler timings (tests shorten them). */
+  scheduler?: Partial<OrchestratorOptions>;
 }
 
 /** A built control plane: its context, its HTTP handler, and how to release everything. */
@@ -97,6 +101,13 @@ export async function buildControlPlane(
     publicOrigin: new URL(config.publicUrl).origin,
     ...options.hub,
   });
+  const encryptionKey = await importEncryptionKey(keys.encryption);
+  const scheduler = new Orchestrator({ db, kv, log, agents, nodeChanges, encryptionKey }, {
+    minAgentVersion: config.minAgentVersion,
+    lostGraceMs: config.nodeLostGraceMs,
+    ...options.scheduler,
+  });
+  scheduler.start();
   const ctx: AppContext = {
     config,
     db,
@@ -107,6 +118,8 @@ export async function buildControlPlane(
     status,
     nodeChanges,
     agents,
+    scheduler,
+    encryptionKey,
     version: VERSION,
     startedAt,
     shutdown: shutdown.signal,
@@ -121,10 +134,12 @@ export async function buildControlPlane(
         : app.fetch(req, info),
     endStreams: () => {
       shutdown.abort();
+      void scheduler.close();
       void agents.close();
     },
     async close() {
       shutdown.abort();
+      await scheduler.close();
       await agents.close();
       status.close();
       kv.close();

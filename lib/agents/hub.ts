@@ -88,6 +88,8 @@ export class AgentHub implements Omit<SessionHost, never> {
         db: deps.db,
         log: deps.log,
         onMetrics: (nodeId) => deps.nodeChanges.emit({ kind: "metrics", nodeId }),
+        onContainer: (nodeId, change) =>
+          deps.nodeChanges.emit({ kind: "container", nodeId, ...change }),
       },
       options.ingest,
     );

@@ -57,7 +57,16 @@ export class Ingest {
   readonly #maxBatch: number;
 
   constructor(
-    private readonly deps: { db: Db; log: Logger; onMetrics?: (nodeId: string) => void },
+    private readonly deps: {
+      db: Db;
+      log: Logger;
+      onMetrics?: (nodeId: string) => void;
+      /** A container's state changed (after it is stored). */
+      onContainer?: (
+        nodeId: string,
+        change: { allocationId: string; state: string; exitCode: number | null },
+      ) => void;
+    },
     options: IngestOptions = {},
   ) {
     this.#maxDelayMs = options.maxDelayMs ?? 200;
@@ -185,7 +194,13 @@ export class Ingest {
       state: e.state,
       exitCode: e.exitCode ?? null,
     });
-    if (!applied) {
+    if (applied) {
+      this.deps.onContainer?.(q.sink.nodeId, {
+        allocationId: e.allocationId,
+        state: e.state,
+        exitCode: e.exitCode ?? null,
+      });
+    } else {
       this.deps.log.warn("refused a container event for another node's allocation", {
         node_id: q.sink.nodeId,
         allocation_id: e.allocationId,

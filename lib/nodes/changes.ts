@@ -16,6 +16,14 @@ export type NodeChange =
   | { kind: "status"; nodeId: string; status: "online" | "offline"; dockerHealthy: boolean | null }
   | { kind: "metrics"; nodeId: string }
   | { kind: "containers"; nodeId: string }
+  /** One container's state, as its node reported it. */
+  | {
+    kind: "container";
+    nodeId: string;
+    allocationId: string;
+    state: string;
+    exitCode: number | null;
+  }
   | { kind: "updated"; nodeId: string }
   | { kind: "deleted"; nodeId: string };
 

@@ -112,6 +112,16 @@ export function expandTemplate(spec: WorkloadSpec, ctx: ExpandContext): Expanded
   }
 }
 
+/** The volumes a workload's containers mount: the template's data volume and the spec's own. */
+export function workloadVolumes(spec: WorkloadSpec): WorkloadVolume[] {
+  return mergeVolumes(TEMPLATES[spec.template].dataMountPath, spec.volumes);
+}
+
+/** True when the workload keeps data that must not be lost or duplicated (a stateful volume). */
+export function isStateful(spec: WorkloadSpec): boolean {
+  return workloadVolumes(spec).some((v) => v.stateful);
+}
+
 /** Connection details of an expanded workload reachable at `endpoint` (its published port). */
 export function expandedConnectionInfo(
   expanded: ExpandedWorkload,

@@ -34,6 +34,7 @@ export async function startTestApp(
     loginLimits?: Parameters<typeof buildControlPlane>[1]["loginLimits"];
     rotationGraceMs?: number;
     hub?: Parameters<typeof buildControlPlane>[1]["hub"];
+    scheduler?: Parameters<typeof buildControlPlane>[1]["scheduler"];
   } = {},
 ): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "lattice-test-" });
@@ -54,6 +55,7 @@ export async function startTestApp(
     loginLimits: options.loginLimits,
     rotationGraceMs: options.rotationGraceMs,
     hub: options.hub,
+    scheduler: options.scheduler,
   });
   let server: Deno.HttpServer | null = null;
   return {

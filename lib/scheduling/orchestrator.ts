@@ -1,0 +1,753 @@
+/**
+ * The scheduling loop of DESIGN §1 on the main thread: Deno KV queue jobs name workloads; each
+ * batch loads their desired state and allocations, decides (decide.ts), asks the scheduler
+ * worker for placements, commits allocations in one transaction with capacity re-checked, and
+ * sends the resulting commands to the nodes. Results and container events feed back into the
+ * records and enqueue the workload again. A periodic reconciler re-enqueues every workload
+ * whose actual state may differ from desired, so a crash between a write and its enqueue loses
+ * nothing; a lost-node sweep turns long absences into rescheduling.
+ */
+import { z } from "zod";
+import type { Db } from "../../db/db.ts";
+import { commitAllocations, loadNodesForView } from "../../db/scheduling.ts";
+import {
+  type Allocation,
+  appendWorkloadEvents,
+  countDeployFailure,
+  getAllocation,
+  getWorkloadsForReconcile,
+  listAllocations,
+  markLostAllocations,
+  type NewAllocation,
+  purgeWorkload,
+  resumeLostAllocations,
+  rollBackWorkload,
+  setWorkloadStatus,
+  staleContainers,
+  updateAllocation,
+  type Workload,
+  workloadsToReconcile,
+} from "../../db/workloads.ts";
+import { type AgentHub, NodeUnavailableError } from "../agents/hub.ts";
+import { open } from "../crypto/secret_box.ts";
+import type { Logger } from "../log.ts";
+import type { NodeChange, NodeChanges } from "../nodes/changes.ts";
+import type { Command, Result } from "../protocol.ts";
+import { WorkloadCredentials } from "../workloads/connection.ts";
+import { toContainerSpec } from "../workloads/container_spec.ts";
+import { expandTemplate, isStateful } from "../workloads/templates.ts";
+import type { PlacementRequest } from "../../scheduler/types.ts";
+import { decide, type Decision } from "./decide.ts";
+import { placementRequest, toNodeView } from "./views.ts";
+import { SchedulerWorker } from "./worker_client.ts";
+
+/** Timings and limits; the control plane passes its config, tests tighten them. */
+export interface OrchestratorOptions {
+  minAgentVersion: string;
+  /** A node offline this long has its allocations marked lost (default 60 s). */
+  lostGraceMs: number;
+  /** How often the reconciler looks for drifted workloads. */
+  reconcileEveryMs: number;
+  /** A new container must keep running this long before the old one is given up. */
+  healthyAfterMs: number;
+  /** Failed deploys before a change is rolled back or the workload fails. */
+  maxDeployFailures: number;
+  /** First retry delay after a failed deploy; doubles per failure, capped at 30 s. */
+  retryBaseMs: number;
+  /** How long a deploy may take on the node (pulls included). */
+  deployTimeoutMs: number;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: Omit<OrchestratorOptions, "minAgentVersion"> = {
+  lostGraceMs: 60_000,
+  reconcileEveryMs: 5_000,
+  healthyAfterMs: 5_000,
+  maxDeployFailures: 3,
+  retryBaseMs: 1_000,
+  deployTimeoutMs: 300_000,
+};
+
+/** A queue job: reconcile these workloads. */
+export const ReconcileJob = z.object({
+  kind: z.literal("reconcile"),
+  workloadIds: z.array(z.uuid()).min(1).max(10_000),
+});
+export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+/** Where jobs that could not be delivered are kept for admins to see. */
+export const UNDELIVERED_PREFIX = ["scheduler", "undelivered"] as const;
+
+/** Counters an admin (and the benchmark) can read. */
+export interface OrchestratorStats {
+  batches: number;
+  placed: number;
+  unplaced: number;
+  commandsSent: number;
+  lastBatchMs: number;
+}
+
+interface Deps {
+  db: Db;
+  kv: Deno.Kv;
+  log: Logger;
+  agents: AgentHub;
+  nodeChanges: NodeChanges;
+  encryptionKey: CryptoKey;
+}
+
+/** The control plane's scheduler loop. */
+export class Orchestrator {
+  readonly stats: OrchestratorStats = {
+    batches: 0,
+    placed: 0,
+    unplaced: 0,
+    commandsSent: 0,
+    lastBatchMs: 0,
+  };
+  /** Called with each allocation id right after its deploy command is handed to the hub. */
+  onDeploySent: ((allocationId: string, workloadId: string) => void) | null = null;
+  readonly options: OrchestratorOptions;
+  #worker: SchedulerWorker | null = null;
+  #dirtyNodes = new Set<string>();
+  #allNodesDirty = true;
+  #busy = new Set<string>();
+  #pending = new Map<string, (() => void)[]>();
+  #running: Promise<void> | null = null;
+  #enqueueBuffer = new Set<string>();
+  #enqueueWaiters: { resolve: () => void }[] = [];
+  #enqueueTimer: ReturnType<typeof setTimeout> | null = null;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #unsubscribe: (() => void) | null = null;
+  #closed = false;
+  #seed = 1;
+  #credentials = new Map<string, WorkloadCredentials | null>();
+
+  constructor(
+    private readonly deps: Deps,
+    options: Partial<OrchestratorOptions> & {
+      minAgentVersion: string;
+    },
+  ) {
+    this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+  }
+
+  /** Start the worker, the queue listener and the periodic sweeps. */
+  start(): void {
+    this.#worker = new SchedulerWorker();
+    this.#unsubscribe = this.deps.nodeChanges.subscribe((c) => this.#onNodeChange(c));
+    this.deps.kv.listenQueue(async (message: unknown) => {
+      const job = ReconcileJob.safeParse(message);
+      if (!job.success) {
+        this.deps.log.warn("dropped a malformed scheduler job", { error: job.error.message });
+        return;
+      }
+      await this.reconcile(job.data.workloadIds);
+    }).catch((err) => {
+      if (!this.#closed) this.deps.log.error("scheduler queue stopped", { error: String(err) });
+    });
+    this.#timers.push(setInterval(() => void this.#sweep(), this.options.reconcileEveryMs));
+    this.#timers.push(
+      setInterval(
+        () => void this.#lostSweep(),
+        Math.max(250, Math.min(5_000, this.options.lostGraceMs / 4)),
+      ),
+    );
+  }
+
+  /** Stop timers and the worker; in-flight commands finish on their own. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    if (this.#enqueueTimer) clearTimeout(this.#enqueueTimer);
+    this.#unsubscribe?.();
+    await this.#running?.catch(() => {});
+    this.#worker?.close();
+  }
+
+  /**
+   * Queue workloads for scheduling. Calls within a few milliseconds share one queue message
+   * (Deno KV delivers about 1,500 messages/s); resolves once the message is enqueued.
+   */
+  enqueue(workloadIds: readonly string[], delayMs = 0): Promise<void> {
+    if (delayMs > 0) {
+      return this.#send(workloadIds, delayMs);
+    }
+    for (const id of workloadIds) this.#enqueueBuffer.add(id);
+    const done = new Promise<void>((resolve) => this.#enqueueWaiters.push({ resolve }));
+    this.#enqueueTimer ??= setTimeout(() => {
+      this.#enqueueTimer = null;
+      const ids = [...this.#enqueueBuffer];
+      const waiters = this.#enqueueWaiters;
+      this.#enqueueBuffer = new Set();
+      this.#enqueueWaiters = [];
+      void this.#send(ids, 0).finally(() => waiters.forEach((w) => w.resolve()));
+    }, 2);
+    return done;
+  }
+
+  async #send(ids: readonly string[], delay: number): Promise<void> {
+    if (this.#closed || ids.length === 0) return;
+    try {
+      for (let i = 0; i < ids.length; i += 5_000) {
+        const batch = ids.slice(i, i + 5_000);
+        const job: ReconcileJob = { kind: "reconcile", workloadIds: batch };
+        await this.deps.kv.enqueue(job, {
+          delay,
+          keysIfUndelivered: [[...UNDELIVERED_PREFIX, crypto.randomUUID()]],
+        });
+      }
+    } catch (err) {
+      // The periodic reconciler finds these workloads again.
+      this.deps.log.warn("enqueueing a scheduler job failed", {
+        error: String(err),
+        workloads: ids.length,
+      });
+    }
+  }
+
+  /** Reconcile workloads now; resolves after a batch including all of them has run. */
+  reconcile(workloadIds: readonly string[]): Promise<void> {
+    const waits = workloadIds.map((id) =>
+      new Promise<void>((resolve) => {
+        const list = this.#pending.get(id) ?? [];
+        list.push(resolve);
+        this.#pending.set(id, list);
+      })
+    );
+    this.#pump();
+    return Promise.all(waits).then(() => {});
+  }
+
+  #pump(): void {
+    if (this.#running || this.#pending.size === 0 || this.#closed) {
+      if (this.#closed) {
+        for (const list of this.#pending.values()) list.forEach((r) => r());
+        this.#pending.clear();
+      }
+      return;
+    }
+    const batch = this.#pending;
+    this.#pending = new Map();
+    this.#running = this.#runBatch([...batch.keys()])
+      .catch((err) => this.deps.log.error("scheduling batch failed", { error: String(err) }))
+      .finally(() => {
+        for (const list of batch.values()) list.forEach((r) => r());
+        this.#running = null;
+        this.#pump();
+      });
+  }
+
+  // ------------------------------------------------------------------ one batch
+
+  async #runBatch(ids: string[]): Promise<void> {
+    const t0 = performance.now();
+    const { db } = this.deps;
+    await this.#refreshNodes();
+    // Allocations before workloads: a deploy result counts the failure on the workload before
+    // it marks the allocation failed, so this order never sees a failed allocation with a
+    // failure count that misses it.
+    const allocations = await listAllocations(db, ids);
+    const workloads = await getWorkloadsForReconcile(db, ids);
+    const byWorkload = new Map<string, Allocation[]>();
+    for (const a of allocations) {
+      const list = byWorkload.get(a.workloadId) ?? [];
+      list.push(a);
+      byWorkload.set(a.workloadId, list);
+    }
+    const now = Date.now();
+    const decisions = new Map<string, { w: Workload; d: Decision }>();
+    for (const w of workloads) {
+      const d = decide(w, byWorkload.get(w.id) ?? [], {
+        now,
+        healthyAfterMs: this.options.healthyAfterMs,
+        maxDeployFailures: this.options.maxDeployFailures,
+        nodeOnline: (nodeId) => this.deps.agents.isConnected(nodeId),
+        busy: (id) => this.#busy.has(id),
+      });
+      decisions.set(w.id, { w, d });
+    }
+
+    // Placements: pinned ones go straight to their node; the rest through the worker.
+    const requests: PlacementRequest[] = [];
+    const requestOwners: { w: Workload; slot: number }[] = [];
+    const newAllocations: NewAllocation[] = [];
+    const release: string[] = [];
+    const unplaced = new Map<string, { reasons: Record<string, number>; summary: string }>();
+    const allocOf = (w: Workload, slot: number, nodeId: string): NewAllocation => ({
+      id: crypto.randomUUID(),
+      workloadId: w.id,
+      nodeId,
+      slot,
+      generation: w.generation,
+      resources: w.spec.resources,
+      stateful: isStateful(w.spec),
+    });
+    for (const { w, d } of decisions.values()) {
+      for (const p of d.place) {
+        if (p.pinnedNodeId) {
+          if (!this.deps.agents.isConnected(p.pinnedNodeId)) {
+            unplaced.set(w.id, {
+              reasons: { online: 1 },
+              summary: "the node holding its data is offline; waiting for it to return",
+            });
+            continue;
+          }
+          release.push(...p.replaces);
+          newAllocations.push(allocOf(w, p.slot, p.pinnedNodeId));
+        } else {
+          requests.push(
+            placementRequest(w.id, w.spec, p.slot, {
+              minAgentVersion: this.options.minAgentVersion,
+            }),
+          );
+          requestOwners.push({ w, slot: p.slot });
+        }
+      }
+    }
+    const touchedNodes = new Set<string>();
+    if (requests.length > 0) {
+      const { placements } = await this.#worker!.plan(requests, new Date(now), this.#seed++);
+      placements.forEach((placement, i) => {
+        const { w, slot } = requestOwners[i];
+        if (placement.ok) {
+          newAllocations.push(allocOf(w, slot, placement.nodeId));
+          touchedNodes.add(placement.nodeId);
+        } else {
+          this.stats.unplaced++;
+          unplaced.set(w.id, { reasons: placement.reasons, summary: placement.summary });
+        }
+      });
+    }
+
+    // One transaction: give-ups, releases and new allocations.
+    const giveUps = [...decisions.values()].flatMap(({ d }) => d.giveUp);
+    const forgets = [...decisions.values()].flatMap(({ d }) => d.forget);
+    const { committed, refused } = await db.transaction(async (tx) => {
+      for (const g of giveUps) {
+        await updateAllocation(tx, g.id, { desired: "removed", reason: g.reason });
+      }
+      if (forgets.length > 0) {
+        await tx.query(
+          `UPDATE allocations SET state = 'removed', desired = 'removed', updated_at = now()
+           WHERE id = ANY($1::uuid[])`,
+          [forgets],
+        );
+      }
+      return await commitAllocations(tx, newAllocations, release);
+    });
+    for (const a of [...committed, ...refused]) touchedNodes.add(a.nodeId);
+    for (const a of allocations) {
+      if (giveUps.some((g) => g.id === a.id) || forgets.includes(a.id)) touchedNodes.add(a.nodeId);
+    }
+    this.stats.placed += committed.length;
+    if (refused.length > 0) {
+      // Another batch took the capacity first: plan these again shortly.
+      void this.enqueue([...new Set(refused.map((a) => a.workloadId))], 200);
+    }
+    for (const id of touchedNodes) this.#dirtyNodes.add(id);
+
+    // Records of what happened, then statuses.
+    const events: Parameters<typeof appendWorkloadEvents>[1][number][] = [];
+    for (const a of committed) {
+      const w = decisions.get(a.workloadId)!.w;
+      events.push({
+        workloadId: w.id,
+        kind: "placed",
+        message: `replica ${a.slot} placed on node ${a.nodeId}`,
+        allocationId: a.id,
+        nodeId: a.nodeId,
+      });
+    }
+    for (const { w, d } of decisions.values()) {
+      if (d.rollBack) {
+        await rollBackWorkload(db, w.id, `rolled back: ${w.statusReason ?? "the change failed"}`);
+        events.push({
+          workloadId: w.id,
+          kind: "rolled_back",
+          message: `the change never became healthy (${
+            w.statusReason ?? "deploys failed"
+          }); rolled back to the previous spec`,
+        });
+        void this.enqueue([w.id]);
+        continue;
+      }
+      if (d.purge) {
+        await purgeWorkload(db, w.id);
+        this.#credentials.delete(w.id);
+        continue;
+      }
+      const miss = unplaced.get(w.id);
+      const placedNow = committed.some((a) => a.workloadId === w.id);
+      let status = d.status;
+      let reason = d.reason;
+      let unplacedReasons: Record<string, number> | null = null;
+      if (miss && w.desired === "running" && d.status !== "failed") {
+        status = "pending";
+        reason = `waiting for capacity: ${miss.summary}`;
+        unplacedReasons = miss.reasons;
+      } else if (placedNow && status === "pending") status = "scheduled";
+      if (await setWorkloadStatus(db, w.id, status, reason, unplacedReasons)) {
+        if (status !== w.status) {
+          events.push({
+            workloadId: w.id,
+            kind: "status",
+            message: reason ? `${status}: ${reason}` : status,
+            data: { from: w.status, to: status },
+          });
+        }
+      }
+    }
+    await appendWorkloadEvents(db, events);
+
+    // Commands, not awaited: results come back through #onResult.
+    const workloadOf = new Map(workloads.map((w) => [w.id, w]));
+    const byId = new Map(allocations.map((a) => [a.id, a]));
+    for (const a of committed) {
+      const w = workloadOf.get(a.workloadId)!;
+      const replaced = release.filter((id) => byId.get(id)?.workloadId === w.id);
+      void this.#deploy(w, a, replaced.map((id) => byId.get(id)!));
+    }
+    for (const { w, d } of decisions.values()) {
+      for (const id of d.deploy) {
+        const a = byId.get(id)!;
+        void this.#deploy(w, a, []);
+      }
+      for (const id of d.start) void this.#simple(w, byId.get(id)!, "start");
+      for (const id of d.stop) void this.#simple(w, byId.get(id)!, "stop");
+      for (const id of d.remove) {
+        if (release.includes(id)) continue;
+        void this.#remove(w, byId.get(id)!);
+      }
+    }
+    this.stats.batches++;
+    this.stats.lastBatchMs = performance.now() - t0;
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  async #deploy(
+    w: Workload,
+    a: Pick<Allocation, "id" | "nodeId" | "slot"> & { workloadId: string },
+    replaced: Allocation[],
+  ): Promise<void> {
+    this.#busy.add(a.id);
+    try {
+      // A stateful recreate: the old container leaves first (its volume stays).
+      for (const old of replaced) await this.#remove(w, old, { keepVolumes: true });
+      const credentials = await this.#openCredentials(w);
+      const expanded = expandTemplate(w.spec, { workloadId: w.id, credentials });
+      const spec = toContainerSpec(expanded, w.spec, { workloadId: w.id, allocationId: a.id });
+      const command: Command = { action: "deploy", allocationId: a.id, workloadId: w.id, spec };
+      const result = await this.#command(a.nodeId, command, this.options.deployTimeoutMs, () => {
+        this.stats.commandsSent++;
+        this.onDeploySent?.(a.id, w.id);
+      });
+      await this.#onDeployResult(w, a, result);
+    } catch (err) {
+      this.deps.log.error("deploy failed to run", { allocation_id: a.id, error: String(err) });
+    } finally {
+      this.#busy.delete(a.id);
+    }
+  }
+
+  async #onDeployResult(
+    w: Workload,
+    a: Pick<Allocation, "id" | "nodeId" | "slot">,
+    result: Result,
+  ): Promise<void> {
+    const { db } = this.deps;
+    if (result.ok) {
+      const data = result.data as { ports?: Allocation["ports"] } | undefined;
+      await updateAllocation(db, a.id, {
+        state: "running",
+        reason: null,
+        ports: data?.ports ?? [],
+      });
+      await appendWorkloadEvents(db, [{
+        workloadId: w.id,
+        kind: "deployed",
+        message: `replica ${a.slot} started on node ${a.nodeId}`,
+        allocationId: a.id,
+        nodeId: a.nodeId,
+      }]);
+      this.#dirtyNodes.add(a.nodeId);
+      await this.enqueue([w.id]);
+      // Look again once the new container has had time to prove itself healthy.
+      await this.enqueue([w.id], this.options.healthyAfterMs + 100);
+      return;
+    }
+    const { code, message } = result.error;
+    if (code === "node_disconnected" || code === "node_offline") {
+      // Still pending: sent again when the node returns, or lost after the grace period.
+      return;
+    }
+    const failures = await countDeployFailure(db, w.id);
+    const reason = `deploy failed on node ${a.nodeId}: ${message}`;
+    await updateAllocation(db, a.id, { state: "failed", reason, attempt: true });
+    await setWorkloadStatus(
+      db,
+      w.id,
+      failures >= this.options.maxDeployFailures
+        ? (w.canRollBack ? "scheduled" : "failed")
+        : "scheduled",
+      `${reason} (attempt ${failures} of ${this.options.maxDeployFailures})`,
+      null,
+    );
+    await appendWorkloadEvents(db, [{
+      workloadId: w.id,
+      kind: "deploy_failed",
+      message: `${reason} (${code})`,
+      allocationId: a.id,
+      nodeId: a.nodeId,
+      data: { code, attempt: failures },
+    }]);
+    this.deps.log.warn("deploy failed", {
+      workload_id: w.id,
+      allocation_id: a.id,
+      node_id: a.nodeId,
+      code,
+      attempt: failures,
+    });
+    const delay = Math.min(30_000, this.options.retryBaseMs * 2 ** Math.max(0, failures - 1));
+    await this.enqueue([w.id], failures >= this.options.maxDeployFailures ? 1 : delay);
+  }
+
+  async #simple(w: Workload, a: Allocation, action: "start" | "stop"): Promise<void> {
+    this.#busy.add(a.id);
+    try {
+      const command: Command = action === "stop"
+        ? { action: "stop", allocationId: a.id, timeoutSeconds: 10 }
+        : { action: "start", allocationId: a.id };
+      const result = await this.#command(a.nodeId, command, 60_000);
+      if (result.ok || result.error.code === "no_such_container") {
+        await updateAllocation(this.deps.db, a.id, {
+          state: action === "stop" ? "stopped" : "running",
+          reason: null,
+        });
+      } else {
+        await appendWorkloadEvents(this.deps.db, [{
+          workloadId: w.id,
+          kind: `${action}_failed`,
+          message: `${action} failed on node ${a.nodeId}: ${result.error.message}`,
+          allocationId: a.id,
+          nodeId: a.nodeId,
+        }]);
+      }
+      await this.enqueue([w.id]);
+    } finally {
+      this.#busy.delete(a.id);
+    }
+  }
+
+  async #remove(
+    w: Pick<Workload, "id" | "desired">,
+    a: Pick<Allocation, "id" | "nodeId" | "stateful">,
+    options: { keepVolumes?: boolean } = {},
+  ): Promise<void> {
+    this.#busy.add(a.id);
+    try {
+      // Data volumes stay unless the workload itself is deleted.
+      const volumes = !options.keepVolumes && (!a.stateful || w.desired === "deleted");
+      const result = await this.#command(
+        a.nodeId,
+        { action: "remove", allocationId: a.id, volumes },
+        120_000,
+      );
+      if (result.ok || result.error.code === "no_such_container") {
+        await updateAllocation(this.deps.db, a.id, { state: "removed", desired: "removed" });
+        await this.deps.db.query(
+          `UPDATE node_containers SET state = 'removed', updated_at = now()
+           WHERE allocation_id = $1`,
+          [a.id],
+        );
+        this.#dirtyNodes.add(a.nodeId);
+      } else {
+        this.deps.log.warn("remove failed", {
+          allocation_id: a.id,
+          node_id: a.nodeId,
+          error: result.error.message,
+        });
+      }
+      if (!options.keepVolumes) await this.enqueue([w.id]);
+    } finally {
+      this.#busy.delete(a.id);
+    }
+  }
+
+  /** Send a command; a node that is not connected answers like a disconnect. */
+  async #command(
+    nodeId: string,
+    command: Command,
+    timeoutMs: number,
+    onSent?: () => void,
+  ): Promise<Result> {
+    try {
+      const pending = this.deps.agents.command(nodeId, command, { timeoutMs });
+      onSent?.();
+      return await pending;
+    } catch (err) {
+      if (err instanceof NodeUnavailableError) {
+        return {
+          type: "result",
+          id: "local",
+          ok: false,
+          error: { code: "node_disconnected", message: err.message },
+        };
+      }
+      return {
+        type: "result",
+        id: "local",
+        ok: false,
+        error: { code: "command_failed", message: String((err as Error).message ?? err) },
+      };
+    }
+  }
+
+  async #openCredentials(w: Workload): Promise<WorkloadCredentials | null> {
+    if (!w.credentialsSealed) return null;
+    if (this.#credentials.has(w.id)) return this.#credentials.get(w.id)!;
+    const json = await open(this.deps.encryptionKey, w.credentialsSealed, `workload:${w.id}`);
+    const creds = WorkloadCredentials.parse(JSON.parse(json));
+    this.#credentials.set(w.id, creds);
+    return creds;
+  }
+
+  // ------------------------------------------------------------------ node view and sweeps
+
+  async #refreshNodes(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    if (this.#allNodesDirty) {
+      this.#allNodesDirty = false;
+      this.#dirtyNodes.clear();
+      const records = await loadNodesForView(this.deps.db, null);
+      await worker.nodes(records.map(toNodeView));
+      return;
+    }
+    if (this.#dirtyNodes.size === 0) return;
+    const ids = [...this.#dirtyNodes];
+    this.#dirtyNodes.clear();
+    const records = await loadNodesForView(this.deps.db, ids);
+    const found = new Set(records.map((r) => r.id));
+    await worker.nodes(records.map(toNodeView), ids.filter((id) => !found.has(id)));
+  }
+
+  #onNodeChange(change: NodeChange): void {
+    switch (change.kind) {
+      case "metrics":
+      case "containers":
+        return;
+      case "container":
+        void this.#onContainer(change).catch((err) =>
+          this.deps.log.warn("applying a container change failed", { error: String(err) })
+        );
+        return;
+      case "status":
+        this.#dirtyNodes.add(change.nodeId);
+        if (change.status === "online") {
+          void this.#nodeReturned(change.nodeId).catch((err) =>
+            this.deps.log.warn("cleaning a returning node failed", {
+              node_id: change.nodeId,
+              error: String(err),
+            })
+          );
+        }
+        return;
+      default:
+        this.#dirtyNodes.add(change.nodeId);
+        if (change.kind === "approval" || change.kind === "updated") void this.#wakePending();
+    }
+  }
+
+  /** A node is back: resume its stateful allocations, remove containers nobody wants. */
+  async #nodeReturned(nodeId: string): Promise<void> {
+    const { db } = this.deps;
+    const resumed = await resumeLostAllocations(db, nodeId);
+    const stale = await staleContainers(db, nodeId);
+    for (const allocationId of stale) {
+      const a = await getAllocation(db, allocationId);
+      const [w] = a ? await getWorkloadsForReconcile(db, [a.workloadId]) : [];
+      this.deps.log.info("removing a stale container from a returning node", {
+        node_id: nodeId,
+        allocation_id: allocationId,
+      });
+      void this.#remove(
+        { id: w?.id ?? a?.workloadId ?? allocationId, desired: w?.desired ?? "deleted" },
+        { id: allocationId, nodeId, stateful: a?.stateful ?? false },
+      );
+    }
+    const rows = await db.query(
+      `SELECT DISTINCT workload_id FROM allocations WHERE node_id = $1 AND state <> 'removed'`,
+      [nodeId],
+    );
+    await this.enqueue([...resumed, ...rows.map((r) => r.workload_id as string)]);
+    await this.#wakePending();
+  }
+
+  async #onContainer(
+    change: Extract<NodeChange, { kind: "container" }>,
+  ): Promise<void> {
+    if (change.state !== "exited" && change.state !== "dead") return;
+    const a = await getAllocation(this.deps.db, change.allocationId);
+    if (!a || a.desired !== "running" || a.state !== "running" || this.#busy.has(a.id)) return;
+    const [w] = await getWorkloadsForReconcile(this.deps.db, [a.workloadId]);
+    if (!w || w.desired !== "running") return;
+    // Under every other policy Docker restarts the container itself.
+    if (w.spec.restart !== "no") return;
+    const reason = `container exited with code ${change.exitCode ?? "unknown"} on node ${
+      a.nodeName ?? a.nodeId
+    }`;
+    const failures = await countDeployFailure(this.deps.db, w.id);
+    await updateAllocation(this.deps.db, a.id, { state: "failed", reason });
+    await setWorkloadStatus(this.deps.db, w.id, "scheduled", reason, null);
+    await appendWorkloadEvents(this.deps.db, [{
+      workloadId: w.id,
+      kind: "exited",
+      message: reason,
+      allocationId: a.id,
+      nodeId: a.nodeId,
+      data: { exitCode: change.exitCode, failures },
+    }]);
+    await this.enqueue([w.id]);
+  }
+
+  /** Capacity may have appeared: workloads waiting for it try again. */
+  async #wakePending(): Promise<void> {
+    const rows = await this.deps.db.query(
+      `SELECT id FROM workloads WHERE status = 'pending' AND desired = 'running' LIMIT 10000`,
+    );
+    if (rows.length > 0) await this.enqueue(rows.map((r) => r.id as string));
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      const ids = await workloadsToReconcile(this.deps.db, 10_000);
+      if (ids.length > 0) await this.enqueue(ids);
+    } catch (err) {
+      this.deps.log.warn("reconciler sweep failed", { error: String(err) });
+    }
+  }
+
+  async #lostSweep(): Promise<void> {
+    try {
+      const touched = await markLostAllocations(this.deps.db, this.options.lostGraceMs);
+      if (touched.length > 0) {
+        this.deps.log.info("allocations lost with their nodes", { workloads: touched.length });
+        this.#allNodesDirty = true;
+        await appendWorkloadEvents(
+          this.deps.db,
+          touched.map((id) => ({
+            workloadId: id,
+            kind: "lost",
+            message: `a node was offline for more than ${
+              Math.round(this.options.lostGraceMs / 1000)
+            } s; its allocations are lost`,
+          })),
+        );
+        await this.enqueue(touched);
+      }
+    } catch (err) {
+      this.deps.log.warn("lost-allocation sweep failed", { error: String(err) });
+    }
+  }
+}
