@@ -339,8 +339,9 @@ export async function markLostAllocations(db: Queryable, graceMs: number): Promi
 }
 
 /**
- * Containers on `nodeId` that no live allocation wants: allocations given up (lost, removed)
- * or unknown to the records. Their containers must go, so no two live copies ever run.
+ * Containers on `nodeId` that no live allocation wants: allocations given up (lost, removed),
+ * or of a workload whose records are gone (deleted while the node was away). Containers an
+ * admin deployed by hand (no workload) are left alone. No two live copies ever run.
  */
 export async function staleContainers(db: Queryable, nodeId: string): Promise<string[]> {
   const rows = await db.query(
@@ -348,7 +349,8 @@ export async function staleContainers(db: Queryable, nodeId: string): Promise<st
      LEFT JOIN allocations a ON a.id = c.allocation_id
      WHERE c.node_id = $1 AND c.container_id IS NOT NULL
        AND c.state NOT IN ('removed', 'missing')
-       AND (a.id IS NULL OR a.desired = 'removed' OR a.node_id <> $1)`,
+       AND ((a.id IS NULL AND c.workload_id IS NOT NULL) OR a.desired = 'removed'
+         OR a.node_id <> $1)`,
     [nodeId],
   );
   return rows.map((r) => r.allocation_id as string);
