@@ -219,24 +219,46 @@ export async function setWorkloadStatus(
   status: WorkloadStatus,
   reason: string | null,
   unplaced: Record<string, number> | null,
+  /** Write only if the failure count is still the one the decision was made on. */
+  expectDeployFailures?: number,
 ): Promise<boolean> {
   const rows = await db.query(
     `UPDATE workloads SET status = $2, status_reason = $3, unplaced = $4::text::jsonb,
        updated_at = now()
-     WHERE id = $1 AND (status IS DISTINCT FROM $2 OR status_reason IS DISTINCT FROM $3
+     WHERE id = $1 AND ($5::int IS NULL OR deploy_failures = $5::int)
+       AND (status IS DISTINCT FROM $2 OR status_reason IS DISTINCT FROM $3
        OR unplaced::text IS DISTINCT FROM $4::text::jsonb::text)
      RETURNING id`,
-    [id, status, reason, unplaced === null ? null : JSON.stringify(unplaced)],
+    [
+      id,
+      status,
+      reason,
+      unplaced === null ? null : JSON.stringify(unplaced),
+      expectDeployFailures ?? null,
+    ],
   );
   return rows.length > 0;
 }
 
-/** Count one more failed deploy; returns the new count. */
-export async function countDeployFailure(db: Queryable, id: string): Promise<number> {
+/**
+ * Count one more failed deploy and set the status that follows from it, in one statement so a
+ * concurrent reconcile never sees the new count with the old reason. `failedStatus` applies once
+ * the count reaches `max`; before that the workload stays `scheduled` while it is retried.
+ */
+export async function recordDeployFailure(
+  db: Queryable,
+  id: string,
+  reason: string,
+  max: number,
+  failedStatus: WorkloadStatus,
+): Promise<number> {
   const rows = await db.query(
-    `UPDATE workloads SET deploy_failures = deploy_failures + 1, updated_at = now()
+    `UPDATE workloads SET deploy_failures = deploy_failures + 1,
+       status = CASE WHEN deploy_failures + 1 >= $3 THEN $4 ELSE 'scheduled' END,
+       status_reason = $2 || ' (attempt ' || (deploy_failures + 1) || ' of ' || $3 || ')',
+       unplaced = NULL, updated_at = now()
      WHERE id = $1 RETURNING deploy_failures`,
-    [id],
+    [id, reason, max, failedStatus],
   );
   return (rows[0]?.deploy_failures as number | undefined) ?? 0;
 }

@@ -13,13 +13,13 @@ import { commitAllocations, loadNodesForView } from "../../db/scheduling.ts";
 import {
   type Allocation,
   appendWorkloadEvents,
-  countDeployFailure,
   getAllocation,
   getWorkloadsForReconcile,
   listAllocations,
   markLostAllocations,
   type NewAllocation,
   purgeWorkload,
+  recordDeployFailure,
   resumeLostAllocations,
   rollBackWorkload,
   setWorkloadStatus,
@@ -385,8 +385,11 @@ export class Orchestrator {
         status = "pending";
         reason = `waiting for capacity: ${miss.summary}`;
         unplacedReasons = miss.reasons;
-      } else if (placedNow && status === "pending") status = "scheduled";
-      if (await setWorkloadStatus(db, w.id, status, reason, unplacedReasons)) {
+      } else if (placedNow && status === "pending") {
+        status = "scheduled";
+        reason = "placed; deploying";
+      }
+      if (await setWorkloadStatus(db, w.id, status, reason, unplacedReasons, w.deployFailures)) {
         if (status !== w.status) {
           events.push({
             workloadId: w.id,
@@ -481,18 +484,19 @@ export class Orchestrator {
       // Still pending: sent again when the node returns, or lost after the grace period.
       return;
     }
-    const failures = await countDeployFailure(db, w.id);
     const reason = `deploy failed on node ${a.nodeId}: ${message}`;
-    await updateAllocation(db, a.id, { state: "failed", reason, attempt: true });
-    await setWorkloadStatus(
-      db,
-      w.id,
-      failures >= this.options.maxDeployFailures
-        ? (w.canRollBack ? "scheduled" : "failed")
-        : "scheduled",
-      `${reason} (attempt ${failures} of ${this.options.maxDeployFailures})`,
-      null,
-    );
+    const max = this.options.maxDeployFailures;
+    const failures = await db.transaction(async (tx) => {
+      const n = await recordDeployFailure(
+        tx,
+        w.id,
+        reason,
+        max,
+        w.canRollBack ? "scheduled" : "failed",
+      );
+      await updateAllocation(tx, a.id, { state: "failed", reason, attempt: true });
+      return n;
+    });
     await appendWorkloadEvents(db, [{
       workloadId: w.id,
       kind: "deploy_failed",
@@ -697,9 +701,18 @@ export class Orchestrator {
     const reason = `container exited with code ${change.exitCode ?? "unknown"} on node ${
       a.nodeName ?? a.nodeId
     }`;
-    const failures = await countDeployFailure(this.deps.db, w.id);
-    await updateAllocation(this.deps.db, a.id, { state: "failed", reason });
-    await setWorkloadStatus(this.deps.db, w.id, "scheduled", reason, null);
+    const max = this.options.maxDeployFailures;
+    const failures = await this.deps.db.transaction(async (tx) => {
+      const n = await recordDeployFailure(
+        tx,
+        w.id,
+        reason,
+        max,
+        w.canRollBack ? "scheduled" : "failed",
+      );
+      await updateAllocation(tx, a.id, { state: "failed", reason });
+      return n;
+    });
     await appendWorkloadEvents(this.deps.db, [{
       workloadId: w.id,
       kind: "exited",
