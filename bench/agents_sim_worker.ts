@@ -2,8 +2,10 @@
  * A SIMULATION of many node agents in one Worker: each simulated agent joins over HTTP with its
  * own Ed25519 key, then speaks the real agent protocol over its own WebSocket (hello, challenge,
  * proof, welcome, heartbeats, acks). No Docker, no disk buffer: this is a load generator for
- * bench/agents_load.ts, not an agent. Per-agent state is kept in typed arrays so the load
- * process stays small; the heartbeat JSON is built from a precomputed template.
+ * bench/agents_load.ts and bench/workloads_e2e.ts, not an agent. Commands are answered ok at
+ * once (a deploy "starts" without Docker) and deploy receipts are recorded. Per-agent state is
+ * kept in typed arrays so the load process stays small; the heartbeat JSON is built from a
+ * precomputed template.
  *
  * The orchestrator drives it with `{ id, op, ...args }` messages and gets `{ id, ok, value }` or
  * `{ id, ok: false, error }` back. Times that cross threads are `Date.now()` values.
@@ -54,18 +56,29 @@ const counters = {
   unexpectedCloses: 0,
 };
 let latencies: number[] = [];
+/**
+ * Deploy commands received (bench/workloads_e2e.ts): the workload id and Date.now() at receipt
+ * of each, until `deploys` collects them. Every command is answered ok at once, as if the
+ * container had started: there is no Docker here.
+ */
+let deployIds: string[] = [];
+let deployAt: number[] = [];
+let deploysTotal = 0;
+let commandsTotal = 0;
 const closeCodes = new Map<number, number>();
 /** Called on every welcome (the connect and storm phases count them). */
 let onWelcome: ((i: number) => void) | null = null;
 
 const METRICS = JSON.stringify(simMetrics(12.5));
+/** What every simulated agent advertises; `init` may replace it (the workload benchmark). */
+let capabilities = SIM_CAPABILITIES;
 function helloFrame(nodeId: string): string {
   return JSON.stringify({
     type: "hello",
     protocol: PROTOCOL_VERSION,
     nodeId,
     agentVersion: "0.1.0",
-    capabilities: SIM_CAPABILITIES,
+    capabilities,
     labels: { zone: "sim" },
     inventory: [],
   });
@@ -197,6 +210,22 @@ async function receive(i: number, ws: WebSocket, data: string): Promise<void> {
       }
       onWelcome?.(i);
       return;
+    case "command": {
+      const at = Date.now();
+      commandsTotal++;
+      const command = m.command as { action: string; workloadId?: string };
+      let data: unknown = {};
+      if (command.action === "deploy") {
+        deploysTotal++;
+        deployIds.push(command.workloadId ?? "");
+        deployAt.push(at);
+        data = { containerId: "c".repeat(64), created: true, ports: [] };
+      }
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ type: "result", id: m.id, ok: true, data }));
+      }
+      return;
+    }
     case "pending":
       counters.pending++;
       return;
@@ -413,8 +442,9 @@ function stats(): Record<string, unknown> {
 }
 
 const ops: Record<string, (args: never) => unknown> = {
-  init: (args: { base: string; intervalMs: number }) => {
+  init: (args: { base: string; intervalMs: number; capabilities?: typeof SIM_CAPABILITIES }) => {
     base = args.base;
+    if (args.capabilities) capabilities = args.capabilities;
     intervalMs = args.intervalMs;
     slots = Math.max(1, Math.round(intervalMs / TICK_MS));
     wheel = Array.from({ length: slots }, () => []);
@@ -429,6 +459,15 @@ const ops: Record<string, (args: never) => unknown> = {
   silentClosed,
   stopAll,
   stats,
+  /** How many commands and deploy commands arrived so far (cheap, for progress). */
+  deployCount: () => ({ deploys: deploysTotal, commands: commandsTotal }),
+  /** The deploys received since the last call: workload ids and receipt times. */
+  deploys: () => {
+    const out = { ids: deployIds, at: deployAt };
+    deployIds = [];
+    deployAt = [];
+    return out;
+  },
 };
 
 self.onmessage = async (e: MessageEvent<{ id: number; op: string; args: unknown }>) => {

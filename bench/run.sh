@@ -18,6 +18,9 @@ fi
 # The agent benchmarks are separate runs (minutes each, and they need their own setup):
 #   bash bench/run.sh agents [flags of bench/agents_load.ts]     heartbeat ingest, connection scale
 #   bash bench/run.sh deploy [flags of bench/deploy_overhead.ts] deploy command vs bare Docker
+#   bash bench/run.sh workloads [flags of bench/workloads_e2e.ts] API → deploy sent, end to end
+#   bash bench/run.sh nodes-page [flags of bench/nodes_page.ts]  Nodes page render, browser long tasks
+#   bash bench/run.sh workloads [flags of bench/workloads_e2e.ts] workloads API → deploy sent
 case "${1:-}" in
   agents)
     shift
@@ -30,6 +33,18 @@ case "${1:-}" in
   deploy)
     shift
     exec deno run -A bench/deploy_overhead.ts "$@"
+    ;;
+  workloads)
+    shift
+    # A socket per simulated agent and per outstanding POST, on both sides.
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    echo "[bench] open files limit: $(ulimit -n)" >&2
+    exec deno run -A bench/workloads_e2e.ts "$@"
+    ;;
+  nodes-page)
+    shift
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    exec deno run -A bench/nodes_page.ts "$@"
     ;;
 esac
 

@@ -1,7 +1,10 @@
 import type { Queryable } from "./db.ts";
 import type { Capabilities, InventoryItem, LabelMap, Metrics } from "../lib/protocol.ts";
 
-/** Record a session start: online, with what the agent reported in `hello`. */
+/**
+ * Record a session start: online, with what the agent reported in `hello`. Labels an admin
+ * has set (`labels_pinned`) are kept: the admin's word wins over the agent's configuration.
+ */
 export async function markNodeOnline(
   db: Queryable,
   nodeId: string,
@@ -14,7 +17,8 @@ export async function markNodeOnline(
 ): Promise<void> {
   await db.query(
     `UPDATE nodes SET status = 'online', connected_at = now(), last_seen_at = now(),
-       agent_version = $2, capabilities = $3::text::jsonb, labels = $4::text::jsonb,
+       agent_version = $2, capabilities = $3::text::jsonb,
+       labels = CASE WHEN labels_pinned THEN labels ELSE $4::text::jsonb END,
        remote_addr = $5, docker_healthy = $6, offline_since = NULL, updated_at = now()
      WHERE id = $1`,
     [
@@ -336,4 +340,22 @@ export async function listNodeEvents(
     allocationId: r.allocation_id as string | null,
     data: r.data,
   }));
+}
+
+/**
+ * Record what a node waiting for approval reported in `hello`, so admins can judge it on
+ * Approvals. Its status stays as it is: a pending node is not online for anyone.
+ */
+export async function recordPendingHello(
+  db: Queryable,
+  nodeId: string,
+  hello: { agentVersion: string; capabilities: Capabilities; labels: LabelMap },
+): Promise<void> {
+  await db.query(
+    `UPDATE nodes SET agent_version = $2, capabilities = $3::text::jsonb,
+       labels = CASE WHEN labels_pinned THEN labels ELSE $4::text::jsonb END,
+       last_seen_at = now(), updated_at = now()
+     WHERE id = $1 AND approval = 'pending'`,
+    [nodeId, hello.agentVersion, JSON.stringify(hello.capabilities), JSON.stringify(hello.labels)],
+  );
 }

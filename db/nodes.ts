@@ -1,5 +1,8 @@
 import type { Queryable, Row } from "./db.ts";
 import type { Capabilities, ContainerState, LabelMap, Metrics } from "../lib/protocol.ts";
+import type { Offer } from "../lib/scheduling/views.ts";
+import type { Schedule } from "../scheduler/types.ts";
+import type { RankParts } from "../lib/nodes/rank_inputs.ts";
 
 /** The admin's decision about a node. */
 export type Approval = "pending" | "approved" | "rejected" | "revoked";
@@ -27,9 +30,46 @@ export interface Node {
   lastSeenAt: Date | null;
   connectedAt: Date | null;
   lastMetrics: Metrics | null;
+  /** An admin's drain: no new placements. */
+  drained: boolean;
+  /** Computation hours; null means always available. */
+  schedule: Schedule | null;
+  /** Move workloads elsewhere before a window closes. */
+  evacuateOutsideHours: boolean;
+  /** The owner's caps on what the node offers; null means everything. */
+  offer: Offer | null;
+  /** An admin set the labels: the agent's hello no longer replaces them. */
+  labelsPinned: boolean;
+  /** An admin placed the node in its pool by hand: criteria no longer move it. */
+  poolPinned: boolean;
+  /** 0–1000 (DESIGN §5); 500 until the rank job first runs. */
+  rank: number;
+  /** The parts the rank was computed from, each 0…1; null until the rank job first runs. */
+  rankParts: RankParts | null;
+  rankUpdatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** Orders of the node list; each has a default direction (see `NODE_SORT_DEFAULT_ORDER`). */
+export type NodeSort = "created" | "rank" | "name" | "lastSeen";
+
+/** Newest, best ranked and most recently seen first; names A to Z. */
+export const NODE_SORT_DEFAULT_ORDER: Record<NodeSort, "asc" | "desc"> = {
+  created: "desc",
+  rank: "desc",
+  name: "asc",
+  lastSeen: "desc",
+};
+
+// Whitelisted ORDER BY clauses: the direction is inserted from a closed set, never from input.
+export const ORDER_BY: Record<NodeSort, (dir: "ASC" | "DESC") => string> = {
+  created: (dir) => `n.created_at ${dir}, n.id`,
+  rank: (dir) => `n.rank ${dir}, n.name, n.id`,
+  name: (dir) => `n.name ${dir}, n.id`,
+  // Nodes never seen go last whichever way the list runs.
+  lastSeen: (dir) => `n.last_seen_at ${dir} NULLS LAST, n.id`,
+};
 
 /** What a WebSocket session needs to know about the node it claims to be. */
 export interface SessionNodeRecord {
@@ -57,13 +97,17 @@ export interface NodeContainer {
   updatedAt: Date;
 }
 
-const COLUMNS = `n.id, n.name, n.public_key, n.approval, n.approval_reason, n.approved_by,
+/** The columns `toNode` reads, over `FROM`. */
+export const COLUMNS = `n.id, n.name, n.public_key, n.approval, n.approval_reason, n.approved_by,
   n.approved_at, n.pool_id, p.name AS pool_name, n.join_token_id, n.labels, n.capabilities,
   n.agent_version, n.status, n.docker_healthy, n.last_seen_at, n.connected_at, n.last_metrics,
-  n.created_at, n.updated_at`;
-const FROM = "nodes n LEFT JOIN pools p ON p.id = n.pool_id";
+  n.drained, n.schedule, n.evacuate_outside_hours, n.offer, n.labels_pinned, n.pool_pinned,
+  n.rank, n.rank_parts, n.rank_updated_at, n.created_at, n.updated_at`;
+/** Nodes with their pool's name. */
+export const FROM = "nodes n LEFT JOIN pools p ON p.id = n.pool_id";
 
-function toNode(row: Row): Node {
+/** A row of `COLUMNS` as a Node. */
+export function toNode(row: Row): Node {
   const caps = row.capabilities as Record<string, unknown> | null;
   return {
     id: row.id as string,
@@ -85,6 +129,15 @@ function toNode(row: Row): Node {
     lastSeenAt: (row.last_seen_at as Date | null) ?? null,
     connectedAt: (row.connected_at as Date | null) ?? null,
     lastMetrics: (row.last_metrics as Metrics | null) ?? null,
+    drained: row.drained as boolean,
+    schedule: (row.schedule as Schedule | null) ?? null,
+    evacuateOutsideHours: row.evacuate_outside_hours as boolean,
+    offer: (row.offer as Offer | null) ?? null,
+    labelsPinned: row.labels_pinned as boolean,
+    poolPinned: row.pool_pinned as boolean,
+    rank: row.rank as number,
+    rankParts: (row.rank_parts as RankParts | null) ?? null,
+    rankUpdatedAt: (row.rank_updated_at as Date | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };
@@ -137,17 +190,28 @@ export async function getNodeByPublicKey(db: Queryable, publicKey: string): Prom
   return rows.length === 0 ? null : toNode(rows[0]);
 }
 
-/** Nodes, newest first, optionally filtered by status, approval and pool. */
+/**
+ * Nodes, newest first unless `sort` and `order` say otherwise, optionally filtered by status,
+ * approval and pool.
+ */
 export async function listNodes(
   db: Queryable,
-  filter: { status?: NodeStatus; approval?: Approval; poolId?: string } = {},
+  filter: {
+    status?: NodeStatus;
+    approval?: Approval;
+    poolId?: string;
+    sort?: NodeSort;
+    order?: "asc" | "desc";
+  } = {},
 ): Promise<Node[]> {
+  const sort = filter.sort ?? "created";
+  const order = filter.order ?? NODE_SORT_DEFAULT_ORDER[sort];
   const rows = await db.query(
     `SELECT ${COLUMNS} FROM ${FROM}
      WHERE ($1::text IS NULL OR n.status = $1::text)
        AND ($2::text IS NULL OR n.approval = $2::text)
        AND ($3::uuid IS NULL OR n.pool_id = $3::uuid)
-     ORDER BY n.created_at DESC, n.id`,
+     ORDER BY ${ORDER_BY[sort](order === "asc" ? "ASC" : "DESC")}`,
     [filter.status ?? null, filter.approval ?? null, filter.poolId ?? null],
   );
   return rows.map(toNode);

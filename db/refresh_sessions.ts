@@ -105,3 +105,11 @@ export async function findSessionOwner(
   const r = rows[0];
   return { familyId, userId: r.user_id, email: r.email, role: r.role, createdAt: r.created_at };
 }
+
+/** Revoke every live sign-in of an account (it was disabled). */
+export async function revokeUserSessions(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    "UPDATE refresh_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    [userId],
+  );
+}

@@ -26,7 +26,7 @@ export async function loadNodesForView(
   );
   const allocs = await db.query(
     `SELECT a.node_id, a.workload_id, a.cpu_millicores, a.memory_mib, a.disk_gib, a.gpus,
-       w.spec
+       w.spec, a.generation = w.generation AS current
      FROM allocations a JOIN workloads w ON w.id = a.workload_id
      WHERE a.desired <> 'removed' AND a.state <> 'removed'
        AND ($1::uuid[] IS NULL OR a.node_id = ANY($1::uuid[]))`,
@@ -39,6 +39,7 @@ export async function loadNodesForView(
     const list = byNode.get(a.node_id as string) ?? [];
     list.push({
       workloadId,
+      current: a.current as boolean,
       labels: { ...spec.labels, "lattice.workload": spec.name },
       resources: {
         cpuMillicores: a.cpu_millicores as number,
@@ -165,4 +166,30 @@ export async function commitAllocations(
     );
   }
   return { committed, refused };
+}
+
+/**
+ * Claim new allocations for their nodes in node_containers (state pending, no container yet),
+ * as `claimAllocation` (db/agent_sessions.ts) does one at a time before a deploy is sent: stored
+ * in the commit's transaction, the deploys need no round trip each. Ids are new, so nothing
+ * can conflict; an existing claim is left as it is.
+ */
+export async function claimNewAllocations(
+  tx: Queryable,
+  rows: readonly (NewAllocation & { image: string })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO node_containers (allocation_id, node_id, workload_id, image, state)
+     SELECT x.allocation_id, x.node_id, x.workload_id, x.image, 'pending'
+     FROM jsonb_to_recordset($1::text::jsonb) AS x(allocation_id uuid, node_id uuid,
+       workload_id text, image text)
+     ON CONFLICT (allocation_id) DO NOTHING`,
+    [JSON.stringify(rows.map((r) => ({
+      allocation_id: r.id,
+      node_id: r.nodeId,
+      workload_id: r.workloadId,
+      image: r.image,
+    })))],
+  );
 }

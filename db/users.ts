@@ -98,3 +98,37 @@ export async function listUsers(db: Queryable, options: { limit: number }): Prom
   ]);
   return rows.map(toUser);
 }
+
+/** An arbitrary constant: serialises role and disable changes, so two admins demoting each other
+ * cannot both succeed and leave no admin. */
+const ADMIN_CHANGE_LOCK_KEY = 7_240_303;
+
+/** Take the admin-change lock for the rest of the transaction. */
+export async function lockAdminChanges(tx: Queryable): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock($1)", [ADMIN_CHANGE_LOCK_KEY]);
+}
+
+/** How many admins can sign in (not disabled). */
+export async function countEnabledAdmins(db: Queryable): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+  );
+  return n;
+}
+
+/** Set an account's role and/or disabled state; returns the account, or null when absent. */
+export async function updateUser(
+  db: Queryable,
+  id: string,
+  patch: { role?: Role; disabled?: boolean },
+): Promise<User | null> {
+  const rows = await db.query(
+    `UPDATE users SET role = COALESCE($2, role),
+       disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
+                          WHEN $3::boolean THEN COALESCE(disabled_at, now()) ELSE NULL END,
+       updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, patch.role ?? null, patch.disabled ?? null],
+  );
+  return rows.length ? toUser(rows[0]) : null;
+}

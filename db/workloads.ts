@@ -130,6 +130,48 @@ export async function insertWorkload(
   );
 }
 
+/** A workload to store with `insertWorkloads`. */
+export interface NewWorkload {
+  id: string;
+  ownerId: string;
+  /** The owner's email, for the returned record (the insert does not read users). */
+  ownerEmail: string;
+  name: string;
+  spec: WorkloadSpec;
+  credentialsSealed: string | null;
+}
+
+/**
+ * Store many new workloads in one statement. A workload whose name its owner already uses (in
+ * the table or earlier in `rows`) is skipped rather than failing the others: it is missing from
+ * the result, which holds the stored records as `getWorkload` would read them.
+ */
+export async function insertWorkloads(
+  db: Queryable,
+  rows: readonly NewWorkload[],
+): Promise<Workload[]> {
+  if (rows.length === 0) return [];
+  const stored = await db.query(
+    `INSERT INTO workloads (id, owner_id, name, spec, credentials_sealed)
+     SELECT x.id, x.owner_id, x.name, x.spec, x.credentials_sealed
+     FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, owner_id uuid, name text,
+       spec jsonb, credentials_sealed text)
+     ON CONFLICT DO NOTHING
+     RETURNING id, owner_id, name, spec, generation, desired, status, status_reason, unplaced,
+       credentials_sealed, deploy_failures, previous_spec IS NOT NULL AS can_roll_back,
+       created_at, updated_at`,
+    [JSON.stringify(rows.map((w) => ({
+      id: w.id,
+      owner_id: w.ownerId,
+      name: w.name,
+      spec: w.spec,
+      credentials_sealed: w.credentialsSealed,
+    })))],
+  );
+  const email = new Map(rows.map((w) => [w.id, w.ownerEmail]));
+  return stored.map((r) => toWorkload({ ...r, owner_email: email.get(r.id as string) }));
+}
+
 /** A workload that is not deleted, or null. */
 export async function getWorkload(db: Queryable, id: string): Promise<Workload | null> {
   const rows = await db.query(
@@ -240,6 +282,49 @@ export async function setWorkloadStatus(
   return rows.length > 0;
 }
 
+/** One workload's status as a reconcile batch computed it (see `setWorkloadStatuses`). */
+export interface StatusWrite {
+  id: string;
+  status: WorkloadStatus;
+  reason: string | null;
+  unplaced: Record<string, number> | null;
+  /** Write only if the failure count is still the one the decision was made on. */
+  expectDeployFailures?: number;
+}
+
+/**
+ * `setWorkloadStatus` for a whole batch in one statement; returns the ids whose row changed.
+ * Each row keeps its own failure-count guard.
+ */
+export async function setWorkloadStatuses(
+  db: Queryable,
+  writes: readonly StatusWrite[],
+): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const rows = await db.query(
+    `UPDATE workloads w SET status = x.status, status_reason = x.reason, unplaced = x.unplaced,
+       updated_at = now()
+     FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, status text, reason text,
+       unplaced jsonb, failures int)
+     WHERE w.id = x.id AND w.id = ANY($2::uuid[])
+       AND (x.failures IS NULL OR w.deploy_failures = x.failures)
+       AND (w.status IS DISTINCT FROM x.status OR w.status_reason IS DISTINCT FROM x.reason
+       OR w.unplaced::text IS DISTINCT FROM x.unplaced::text)
+     RETURNING w.id`,
+    [
+      JSON.stringify(writes.map((u) => ({
+        id: u.id,
+        status: u.status,
+        reason: u.reason,
+        unplaced: u.unplaced,
+        failures: u.expectDeployFailures ?? null,
+      }))),
+      writes.map((u) => u.id),
+    ],
+  );
+  return new Set(rows.map((r) => r.id as string));
+}
+
 /**
  * Count one more failed deploy and set the status that follows from it, in one statement so a
  * concurrent reconcile never sees the new count with the old reason. `failedStatus` applies once
@@ -338,6 +423,41 @@ export async function updateAllocation(
   );
 }
 
+/** Give allocations up (desired removed), each with its reason, in one statement. */
+export async function giveUpAllocations(
+  db: Queryable,
+  giveUps: readonly { id: string; reason: string }[],
+): Promise<void> {
+  if (giveUps.length === 0) return;
+  await db.query(
+    `UPDATE allocations a SET desired = 'removed', reason = x.reason, updated_at = now()
+     FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, reason text)
+     WHERE a.id = x.id AND a.id = ANY($2::uuid[])`,
+    [
+      JSON.stringify(giveUps.map((g) => ({ id: g.id, reason: g.reason }))),
+      giveUps.map((g) => g.id),
+    ],
+  );
+}
+
+/** Deploys that succeeded: the allocations run, with the ports their nodes published. */
+export async function markAllocationsRunning(
+  db: Queryable,
+  deployed: readonly { id: string; ports: Allocation["ports"] }[],
+): Promise<void> {
+  if (deployed.length === 0) return;
+  await db.query(
+    `UPDATE allocations a SET state = 'running', reason = NULL, ports = x.ports,
+       updated_at = now()
+     FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, ports jsonb)
+     WHERE a.id = x.id AND a.id = ANY($2::uuid[])`,
+    [
+      JSON.stringify(deployed.map((d) => ({ id: d.id, ports: d.ports }))),
+      deployed.map((d) => d.id),
+    ],
+  );
+}
+
 /**
  * Allocations on nodes offline for longer than `graceMs` become lost: stateless ones are also
  * given up (desired removed) so their slot is placed elsewhere; stateful ones wait for recovery.
@@ -417,7 +537,11 @@ export interface WorkloadEvent {
   data: Record<string, unknown>;
 }
 
-/** Append events to workloads' histories in one statement. */
+/**
+ * Append events to workloads' histories in one statement. (Batch statements here name their
+ * rows twice, as JSON and as `= ANY($n::uuid[])`: with the JSON alone the planner cannot see how
+ * few rows it holds and scans the whole table.)
+ */
 export async function appendWorkloadEvents(
   db: Queryable,
   events: readonly {
@@ -435,15 +559,18 @@ export async function appendWorkloadEvents(
      SELECT x.workload_id, x.kind, x.message, x.allocation_id, x.node_id, COALESCE(x.data, '{}')
      FROM jsonb_to_recordset($1::text::jsonb) AS x(workload_id uuid, kind text, message text,
        allocation_id uuid, node_id uuid, data jsonb)
-     WHERE EXISTS (SELECT 1 FROM workloads w WHERE w.id = x.workload_id)`,
-    [JSON.stringify(events.map((e) => ({
-      workload_id: e.workloadId,
-      kind: e.kind,
-      message: e.message.slice(0, 4000),
-      allocation_id: e.allocationId ?? null,
-      node_id: e.nodeId ?? null,
-      data: e.data ?? {},
-    })))],
+     WHERE x.workload_id IN (SELECT w.id FROM workloads w WHERE w.id = ANY($2::uuid[]))`,
+    [
+      JSON.stringify(events.map((e) => ({
+        workload_id: e.workloadId,
+        kind: e.kind,
+        message: e.message.slice(0, 4000),
+        allocation_id: e.allocationId ?? null,
+        node_id: e.nodeId ?? null,
+        data: e.data ?? {},
+      }))),
+      [...new Set(events.map((e) => e.workloadId))],
+    ],
   );
 }
 

@@ -6,8 +6,10 @@ import type { Logger } from "./log.ts";
 import type { Assets } from "./web/assets.ts";
 import type { StatusHub } from "./system_status.ts";
 import type { NodeChanges } from "./nodes/changes.ts";
+import type { WorkloadChanges } from "./workloads/changes.ts";
 import type { AgentHub } from "./agents/hub.ts";
 import type { Orchestrator } from "./scheduling/orchestrator.ts";
+import type { PoolAssigner } from "./nodes/pool_assigner.ts";
 
 /** Everything a request handler may use, built once in main.ts and passed in. */
 export interface AppContext {
@@ -20,10 +22,14 @@ export interface AppContext {
   status: StatusHub;
   /** Node changes (joins, approvals, status): the agent hub and dashboard streams subscribe. */
   nodeChanges: NodeChanges;
+  /** Workload changes (service writes, scheduler results): dashboard streams subscribe. */
+  workloadChanges: WorkloadChanges;
   /** Agent WebSocket sessions: commands to nodes go through here. */
   agents: AgentHub;
   /** The scheduler loop: workloads are enqueued here after their desired state is stored. */
   scheduler: Orchestrator;
+  /** Automatic pool membership: pool and node settings changes re-evaluate through it. */
+  poolAssigner: PoolAssigner;
   /** Seals and opens secrets at rest (workload credentials). */
   encryptionKey: CryptoKey;
   version: string;
@@ -41,5 +47,7 @@ export interface AppEnv {
     principal: Principal | null;
     /** Logger with the request id attached. */
     log: Logger;
+    /** Nodes waiting for approval, counted for admins' dashboard navigation. */
+    pendingApprovals?: number;
   };
 }

@@ -50,6 +50,11 @@ export const EnvSchema = z.object({
     .min(5, "must be seconds, 5 to 86400")
     .max(86_400, "must be seconds, 5 to 86400")
     .default(60),
+  LATTICE_RANK_INTERVAL_SECONDS: z.coerce.number({ error: "must be seconds, 10 to 86400" })
+    .int("must be seconds, 10 to 86400")
+    .min(10, "must be seconds, 10 to 86400")
+    .max(86_400, "must be seconds, 10 to 86400")
+    .default(300),
 });
 
 /** Log levels, least severe first. */
@@ -76,6 +81,8 @@ export interface Config {
   metricsRetentionHours: number;
   /** A node offline this long has its allocations marked lost (stateless ones move). */
   nodeLostGraceMs: number;
+  /** How often node ranks are recomputed from their history. */
+  rankIntervalMs: number;
 }
 
 /** Raised when an environment variable holds a value that is not allowed. */
@@ -122,5 +129,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     minAgentVersion: e.LATTICE_MIN_AGENT_VERSION,
     metricsRetentionHours: e.LATTICE_METRICS_RETENTION_HOURS,
     nodeLostGraceMs: e.LATTICE_NODE_LOST_GRACE_SECONDS * 1000,
+    rankIntervalMs: e.LATTICE_RANK_INTERVAL_SECONDS * 1000,
   };
 }

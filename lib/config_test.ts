@@ -14,6 +14,7 @@ Deno.test("loadConfig() applies the documented defaults to an empty environment"
   assert.equal(c.logLevel, "info");
   assert.equal(c.registration, "closed");
   assert.equal(c.trustProxy, false);
+  assert.equal(c.rankIntervalMs, 300_000);
 });
 
 Deno.test("loadConfig() reads every variable it documents", () => {
@@ -28,6 +29,7 @@ Deno.test("loadConfig() reads every variable it documents", () => {
     LATTICE_LOG_LEVEL: "debug",
     LATTICE_REGISTRATION: "open",
     LATTICE_TRUST_PROXY: "true",
+    LATTICE_RANK_INTERVAL_SECONDS: "60",
   });
   assert.equal(c.port, 9000);
   assert.equal(c.dataDir, "/var/lib/lattice");
@@ -38,6 +40,7 @@ Deno.test("loadConfig() reads every variable it documents", () => {
   assert.equal(c.logLevel, "debug");
   assert.equal(c.registration, "open");
   assert.equal(c.trustProxy, true);
+  assert.equal(c.rankIntervalMs, 60_000);
 });
 
 Deno.test("loadConfig() treats empty variables as unset", () => {
@@ -55,6 +58,8 @@ const BAD: [string, string, RegExp][] = [
   ["LATTICE_LOG_LEVEL", "loud", /debug, info, warn, error/],
   ["LATTICE_REGISTRATION", "maybe", /open or closed/],
   ["LATTICE_TRUST_PROXY", "yes", /true or false/],
+  ["LATTICE_RANK_INTERVAL_SECONDS", "5", /seconds, 10 to 86400/],
+  ["LATTICE_RANK_INTERVAL_SECONDS", "ten", /seconds, 10 to 86400/],
 ];
 
 for (const [name, value, allowed] of BAD) {

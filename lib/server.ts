@@ -6,9 +6,12 @@ import type { Logger } from "./log.ts";
 import { deriveKeys, loadOrCreateSecret } from "./secret_key.ts";
 import { createStatusHub } from "./system_status.ts";
 import { createNodeChanges } from "./nodes/changes.ts";
+import { createWorkloadChanges } from "./workloads/changes.ts";
+import { startPoolAssigner } from "./nodes/pool_assigner.ts";
 import { AgentHub, type HubOptions } from "./agents/hub.ts";
 import { VERSION } from "./version.ts";
 import { Orchestrator, type OrchestratorOptions } from "./scheduling/orchestrator.ts";
+import { type RankJob, startRankJob } from "./nodes/rank_job.ts";
 import { importEncryptionKey } from "./crypto/secret_box.ts";
 import { type Assets, buildAssets } from "./web/assets.ts";
 import { openDb } from "../db/open.ts";
@@ -40,6 +43,8 @@ export interface BuildOptions {
   hub?: Partial<HubOptions>;
   /** Scheduler timings (tests shorten them). */
   scheduler?: Partial<OrchestratorOptions>;
+  /** Rank job timings (tests shorten or postpone them and call `ranks.runOnce()`). */
+  rank?: { intervalMs?: number; firstRunAfterMs?: number };
 }
 
 /** A built control plane: its context, its HTTP handler, and how to release everything. */
@@ -48,6 +53,8 @@ export interface ControlPlane {
   fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   /** End long-lived streams (SSE) so a graceful shutdown can complete. */
   endStreams(): void;
+  /** The periodic node rank job. */
+  ranks: RankJob;
   close(): Promise<void>;
 }
 
@@ -102,12 +109,30 @@ export async function buildControlPlane(
     ...options.hub,
   });
   const encryptionKey = await importEncryptionKey(keys.encryption);
-  const scheduler = new Orchestrator({ db, kv, log, agents, nodeChanges, encryptionKey }, {
+  const workloadChanges = createWorkloadChanges((err) =>
+    log.error("workload change subscriber failed", { error: String(err) })
+  );
+  const scheduler = new Orchestrator({
+    db,
+    kv,
+    log,
+    agents,
+    nodeChanges,
+    workloadChanges,
+    encryptionKey,
+  }, {
     minAgentVersion: config.minAgentVersion,
     lostGraceMs: config.nodeLostGraceMs,
     ...options.scheduler,
   });
   scheduler.start();
+  const poolAssigner = startPoolAssigner({ db, log, nodeChanges });
+  const rankIntervalMs = options.rank?.intervalMs ?? config.rankIntervalMs;
+  const ranks = startRankJob({ db, log, nodeChanges }, {
+    intervalMs: rankIntervalMs,
+    firstRunAfterMs: options.rank?.firstRunAfterMs ?? Math.min(rankIntervalMs, 10_000),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
   const ctx: AppContext = {
     config,
     db,
@@ -117,8 +142,10 @@ export async function buildControlPlane(
     assets,
     status,
     nodeChanges,
+    workloadChanges,
     agents,
     scheduler,
+    poolAssigner,
     encryptionKey,
     version: VERSION,
     startedAt,
@@ -137,11 +164,17 @@ export async function buildControlPlane(
       void scheduler.close();
       void agents.close();
     },
+    ranks,
     async close() {
       shutdown.abort();
+      ranks.stop();
+      poolAssigner.stop();
       await scheduler.close();
+      await ranks.idle();
+      await poolAssigner.idle();
       await agents.close();
       status.close();
+      workloadChanges.close();
       kv.close();
       if (!options.db) await db.close();
     },

@@ -8,7 +8,13 @@ import { DockerClient } from "../agent/docker/mod.ts";
 import { LABELS } from "../lib/protocol.ts";
 import { ensureBusyboxImage } from "./helpers/images.ts";
 import { type AgentProcess, runAgent, startAgent } from "./helpers/agent_process.ts";
-import { freePort, type ServerProcess, startServer, waitFor } from "./helpers/server.ts";
+import {
+  freePort,
+  type ServerProcess,
+  signUpAdmin,
+  startServer,
+  waitFor,
+} from "./helpers/server.ts";
 import { startDockerd, stopDockerd } from "./helpers/dockerd.ts";
 
 const HEARTBEAT_MS = 500;
@@ -55,21 +61,7 @@ Deno.test("the bundled agent joins, runs workloads on real Docker and survives f
 
   try {
     await t.step("an admin makes a join token", async () => {
-      const who = { email: "admin@example.com", password: "admin password 123" };
-      const reg = await fetch(`${server.url}/api/v1/auth/register`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(who),
-      });
-      assert.equal(reg.status, 201);
-      await reg.body?.cancel();
-      const login = await fetch(`${server.url}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(who),
-      });
-      token = (await login.json()).token;
-      assert.ok(token);
+      token = await signUpAdmin(server.url);
     });
 
     let joinToken = "";

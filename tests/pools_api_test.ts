@@ -16,12 +16,15 @@ async function admin(app: TestApp) {
 
 appTest("admins create, list, change and delete pools; the default pool stays", async (app) => {
   const { call } = await admin(app);
-  const created = await call("/pools", json({ name: "gpu-lab", criteria: { gpu: "nvidia" } }));
+  const created = await call(
+    "/pools",
+    json({ name: "gpu-lab", criteria: { labels: { gpu: "nvidia" }, environment: "dev" } }),
+  );
   assert.equal(created.status, 201);
   const { pool } = await created.json();
   assert.equal(pool.name, "gpu-lab");
   assert.equal(pool.autoApprove, false);
-  assert.deepEqual(pool.criteria, { gpu: "nvidia" });
+  assert.deepEqual(pool.criteria, { labels: { gpu: "nvidia" }, environment: "dev" });
   assert.equal(pool.nodeCount, 0);
 
   const dup = await call("/pools", json({ name: "gpu-lab" }));
@@ -51,7 +54,10 @@ appTest("bad pool input gets field errors and stores nothing", async (app) => {
       { name: "Has Spaces" },
       { name: "" },
       { name: "ok", autoApprove: "yes" },
-      { name: "ok", criteria: { "bad key!": "x" } },
+      { name: "ok", criteria: { gpu: "nvidia" } },
+      { name: "ok", criteria: { labels: { "bad key!": "x" } } },
+      { name: "ok", criteria: { environment: "production" } },
+      { name: "ok", criteria: { gpu: "yes" } },
       { name: "ok", extra: 1 },
     ]
   ) {

@@ -36,7 +36,7 @@ appTest("the setup form creates the admin, signs in and opens the dashboard", as
   const page = await home.text();
   assert.match(page, new RegExp(ADMIN.email.replace(".", "\\.")));
   for (
-    const label of ["Overview", "Nodes", "Workloads", "Pools", "Approvals", "Alerts", "Settings"]
+    const label of ["Overview", "Nodes", "Workloads", "Pools", "Leaderboard", "Join", "Settings"]
   ) {
     assert.match(page, new RegExp(`>${label}</a>`), label);
   }

@@ -13,7 +13,7 @@ import { LABELS } from "../lib/protocol.ts";
 import { ensureBusyboxImage } from "./helpers/images.ts";
 import { ensureServiceImage } from "./helpers/service_images.ts";
 import { type AgentProcess, runAgent, startAgent } from "./helpers/agent_process.ts";
-import { type ServerProcess, startServer, waitFor } from "./helpers/server.ts";
+import { type ServerProcess, signUpAdmin, startServer, waitFor } from "./helpers/server.ts";
 
 const SOCK = Deno.env.get("LATTICE_TEST_DOCKER_SOCK") ?? "/var/run/docker.sock";
 const HEARTBEAT_MS = 500;
@@ -74,20 +74,7 @@ Deno.test("workloads run on two real agents: postgres, spread replicas, failover
 
   try {
     await t.step("an admin signs up and two agents join and are approved", async () => {
-      const who = { email: "admin@example.com", password: "admin password 123" };
-      const reg = await fetch(`${server.url}/api/v1/auth/register`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(who),
-      });
-      assert.equal(reg.status, 201);
-      await reg.body?.cancel();
-      const login = await fetch(`${server.url}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(who),
-      });
-      token = (await login.json()).token;
+      token = await signUpAdmin(server.url);
       const joinToken = (await api("/join-tokens", {
         method: "POST",
         body: JSON.stringify({ maxUses: 2 }),

@@ -5,6 +5,7 @@ import {
   markNodesOffline,
   pruneMetrics,
   reconcileInventory,
+  recordPendingHello,
   sweepStaleNodes,
 } from "../../db/agent_sessions.ts";
 import { appendAudit } from "../../db/audit_log.ts";
@@ -149,16 +150,22 @@ export class AgentHub implements Omit<SessionHost, never> {
 
   /**
    * Send a command to a node and wait for its one result. Deploys first claim the allocation
-   * for the node, so no two nodes run the same allocation.
+   * for the node, so no two nodes run the same allocation; `claimed` says the caller already
+   * did (the scheduler claims a batch's new allocations in the transaction that stores them).
    */
   async command(
     nodeId: string,
     command: Command,
-    options: { timeoutMs?: number; onLogs?: (chunk: LogChunk) => void; signal?: AbortSignal } = {},
+    options: {
+      timeoutMs?: number;
+      onLogs?: (chunk: LogChunk) => void;
+      signal?: AbortSignal;
+      claimed?: boolean;
+    } = {},
   ): Promise<Result> {
     const session = this.#sessions.get(nodeId);
     if (!session) throw new NodeUnavailableError(nodeId);
-    if (command.action === "deploy") {
+    if (command.action === "deploy" && !options.claimed) {
       const owner = await claimAllocation(this.deps.db, {
         allocationId: command.allocationId,
         nodeId,
@@ -283,13 +290,18 @@ export class AgentHub implements Omit<SessionHost, never> {
   }
 
   /** Hold a session until an admin decides. */
-  park(session: AgentSession, _hello: Hello, node: SessionNodeRecord): void {
+  park(session: AgentSession, hello: Hello, node: SessionNodeRecord): void {
     const previous = this.#parked.get(node.id);
     if (previous && previous !== session) {
       previous.close(CLOSE.replaced, "replaced by a newer session");
     }
     this.#parked.set(node.id, session);
     this.deps.log.info("node waiting for approval", { node_id: node.id, name: node.name });
+    // What it reported, for the admin deciding on Approvals.
+    void this.#serial(node.id, async () => {
+      await recordPendingHello(this.deps.db, node.id, hello);
+      this.deps.nodeChanges.emit({ kind: "updated", nodeId: node.id });
+    });
   }
 
   /** Forget a closed session; mark its node offline unless a newer session holds it. */

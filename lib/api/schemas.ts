@@ -8,6 +8,10 @@ import type { Node, NodeContainer } from "../../db/nodes.ts";
 import { Capabilities, LabelMap, Metrics } from "../protocol.ts";
 import { joinTokenState } from "../nodes/join_tokens.ts";
 import { publicKeyFingerprint } from "../nodes/keys.ts";
+import { RankParts } from "../nodes/rank_inputs.ts";
+import type { LeaderboardRow } from "../../db/ranks.ts";
+import { PoolCriteria } from "../nodes/pool_criteria.ts";
+import { Schedule } from "../../scheduler/types.ts";
 
 /** The body of every error response. */
 export const ErrorSchema = z.object({
@@ -251,6 +255,21 @@ export const CreatedJoinToken = z.object({
   }),
 }).openapi("CreatedJoinToken");
 
+/** The parts of a node's rank, each 0…1 before weighting (scheduler/rank.ts). */
+export const RankPartsSchema = RankParts.openapi("RankParts", {
+  description: "Each part of the rank in 0…1: availability over 30 days, deploy success (with " +
+    "a prior for new nodes), resources offered, heartbeat stability and tenure",
+});
+
+/** What the owner offers of a node: caps on its CPU share, memory and disk. */
+export const NodeOffer = z.strictObject({
+  cpuPercent: z.number().int().min(1).max(100).optional().openapi({
+    description: "Share of the node's CPU cores the scheduler may use, 1–100",
+  }),
+  memoryMiB: z.number().int().min(0).max(1e9).optional(),
+  diskGiB: z.number().int().min(0).max(1e9).optional(),
+}).openapi("NodeOffer");
+
 export const NodeSchema = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -268,11 +287,32 @@ export const NodeSchema = z.object({
   lastSeenAt: z.iso.datetime().nullable(),
   connectedAt: z.iso.datetime().nullable(),
   lastMetrics: Metrics.nullable(),
+  drained: z.boolean().openapi({ description: "No new placements while true" }),
+  schedule: Schedule.nullable().openapi({
+    description: "Weekly computation hours in the node's time zone; null: always available",
+  }),
+  evacuateOutsideHours: z.boolean().openapi({
+    description: "Move its workloads to other nodes before a window closes",
+  }),
+  offer: NodeOffer.nullable().openapi({
+    description: "The owner's caps on what the scheduler may use; null: everything",
+  }),
+  labelsPinned: z.boolean().openapi({
+    description: "An admin set the labels; the agent's hello no longer replaces them",
+  }),
+  poolPinned: z.boolean().openapi({
+    description: "Placed in its pool by hand; pool criteria no longer move it",
+  }),
   createdAt: z.iso.datetime(),
   approvedAt: z.iso.datetime().nullable(),
   publicKeyFingerprint: z.string().openapi({
     description: "First 16 hex digits of SHA-256 of the node's Ed25519 public key",
   }),
+  rank: z.number().int().min(0).max(1000).openapi({
+    description: "0–1000, recomputed periodically from history; 500 until first computed",
+  }),
+  rankParts: RankPartsSchema.nullable(),
+  rankUpdatedAt: z.iso.datetime().nullable(),
 }).openapi("Node");
 
 /** The API shape of a node. */
@@ -292,9 +332,18 @@ export function nodeDto(n: Node): z.infer<typeof NodeSchema> {
     lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
     connectedAt: n.connectedAt?.toISOString() ?? null,
     lastMetrics: n.lastMetrics,
+    drained: n.drained,
+    schedule: n.schedule,
+    evacuateOutsideHours: n.evacuateOutsideHours,
+    offer: n.offer,
+    labelsPinned: n.labelsPinned,
+    poolPinned: n.poolPinned,
     createdAt: n.createdAt.toISOString(),
     approvedAt: n.approvedAt?.toISOString() ?? null,
     publicKeyFingerprint: publicKeyFingerprint(n.publicKey),
+    rank: n.rank,
+    rankParts: n.rankParts,
+    rankUpdatedAt: n.rankUpdatedAt?.toISOString() ?? null,
   };
 }
 
@@ -331,7 +380,56 @@ export const NodeListQuery = z.object({
   status: z.enum(["unknown", "online", "offline"]).optional(),
   approval: z.enum(["pending", "approved", "rejected", "revoked"]).optional(),
   poolId: z.uuid({ error: "must be a UUID" }).optional(),
+  sort: z.enum(["created", "rank", "name", "lastSeen"], {
+    error: "must be one of created, rank, name, lastSeen",
+  }).optional().openapi({
+    description: "Order of the list (default created): created and lastSeen newest first, " +
+      "rank best first, name A to Z unless `order` says otherwise",
+  }),
+  order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional(),
 });
+
+export const LeaderboardQuery = z.object({
+  limit: z.coerce.number({ error: "must be an integer from 1 to 500" })
+    .int("must be an integer from 1 to 500")
+    .min(1, "must be an integer from 1 to 500")
+    .max(500, "must be an integer from 1 to 500")
+    .default(50),
+});
+
+/** One place on the leaderboard: what anyone signed in may know of a node. */
+export const LeaderboardEntrySchema = z.object({
+  position: z.number().int().min(1),
+  nodeId: z.uuid(),
+  name: z.string(),
+  rank: z.number().int().min(0).max(1000),
+  parts: RankPartsSchema.nullable(),
+  status: z.enum(["unknown", "online", "offline"]),
+  poolName: z.string().nullable(),
+  uptime30d: z.number().min(0).max(1).nullable().openapi({
+    description: "Fraction of the last 30 days (or since approval) online, as of the last " +
+      "rank computation; null before the first",
+  }),
+  rankUpdatedAt: z.iso.datetime().nullable(),
+}).openapi("LeaderboardEntry");
+
+/** The API shape of a leaderboard row at `position` (1-based). */
+export function leaderboardEntryDto(
+  r: LeaderboardRow,
+  position: number,
+): z.infer<typeof LeaderboardEntrySchema> {
+  return {
+    position,
+    nodeId: r.nodeId,
+    name: r.name,
+    rank: r.rank,
+    parts: r.parts,
+    status: r.status,
+    poolName: r.poolName,
+    uptime30d: r.parts?.availability ?? null,
+    rankUpdatedAt: r.rankUpdatedAt?.toISOString() ?? null,
+  };
+}
 
 export const RejectNodeRequest = z.object({
   reason: z.string().trim().min(1, "is required").max(500, "must be at most 500 characters"),
@@ -350,13 +448,6 @@ const PoolName = z.string().regex(
   /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
   "must be a DNS label: lowercase letters, digits and '-', 1 to 63 characters",
 ).openapi({ example: "gpu-lab" });
-const PoolCriteria = z.record(
-  z.string().regex(/^[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?$/i, "invalid label key"),
-  z.string().max(200),
-).refine((m) => Object.keys(m).length <= 32, "at most 32 criteria").openapi({
-  description: "Labels a node should carry to belong to the pool",
-  example: { gpu: "nvidia" },
-});
 
 /** A pool as the API shows it, with its health. */
 export const PoolSchema = z.object({
@@ -364,7 +455,7 @@ export const PoolSchema = z.object({
   name: z.string(),
   description: z.string(),
   autoApprove: z.boolean(),
-  criteria: z.record(z.string(), z.string()),
+  criteria: PoolCriteria,
   createdAt: z.string(),
   updatedAt: z.string(),
   nodeCount: z.number(),
@@ -396,3 +487,21 @@ export const UpdatePoolRequest = z.strictObject({
   .openapi("UpdatePoolRequest");
 
 export const MoveNodeRequest = z.strictObject({ poolId: z.uuid() }).openapi("MoveNodeRequest");
+
+export const UpdateNodeRequest = z.strictObject({
+  labels: LabelMap.optional().openapi({
+    description: "Replaces every label and pins them: the agent's hello no longer changes them",
+  }),
+  drained: z.boolean().optional(),
+  schedule: Schedule.nullable().optional().openapi({
+    description: "Weekly windows ({day 0–6 from Sunday, start, end HH:MM}) in an IANA time " +
+      "zone; null: always available",
+  }),
+  evacuateOutsideHours: z.boolean().optional(),
+  offer: NodeOffer.nullable().optional(),
+  poolPinned: z.boolean().optional().openapi({
+    description: "false: pool criteria decide the node's pool again, at once; true: keep it " +
+      "where it is",
+  }),
+}).refine((p) => Object.keys(p).length > 0, "give at least one field to change")
+  .openapi("UpdateNodeRequest");

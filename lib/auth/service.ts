@@ -9,6 +9,7 @@ import { TtlCache } from "../ttl_cache.ts";
 import { signAccessToken, verifyAccessToken } from "./jwt.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import { createApiTokenService } from "./api_tokens.ts";
+import { createUserAdminService } from "./user_admin.ts";
 import {
   type CachedPrincipal,
   cachedPrincipal,
@@ -356,6 +357,7 @@ export function createAuthService(
     },
 
     ...createApiTokenService({ db, log, cache, audit }),
+    ...createUserAdminService({ db, log, cache, audit }),
 
     /** Record an audit entry on behalf of a caller. */
     audit,

@@ -5,18 +5,29 @@ import type { Principal, RequestMeta } from "../auth/principal.ts";
 import { ConflictError, HttpError, NotFoundError } from "../errors.ts";
 import { auditWithMeta } from "./audit.ts";
 import type { NodeChanges } from "./changes.ts";
+import type { PoolCriteria } from "./pool_criteria.ts";
+import type { PoolAssigner } from "./pool_assigner.ts";
 
 /** Fields of a new pool. */
 export interface PoolInput {
   name: string;
   description: string;
   autoApprove: boolean;
-  criteria: Record<string, string>;
+  criteria: PoolCriteria;
 }
 
-/** Pools: admin create, change, delete, and moving nodes between them. */
-export function createPoolService(deps: { db: Db; nodeChanges: NodeChanges }) {
+/**
+ * Pools: admin create, change, delete, and moving nodes between them. After a pool changes,
+ * every unpinned node's membership is re-evaluated before the call returns (when an assigner
+ * runs), so the answer's health already counts the nodes its criteria brought in.
+ */
+export function createPoolService(
+  deps: { db: Db; nodeChanges: NodeChanges; poolAssigner?: PoolAssigner },
+) {
   const { db } = deps;
+  const reassign = async () => {
+    await deps.poolAssigner?.assignAll();
+  };
   const actor = (p: Principal) => ({ actorId: p.userId, actor: p.email });
   const taken = (name: string) =>
     new ConflictError(`A pool named "${name}" already exists; pick another name`);
@@ -46,6 +57,7 @@ export function createPoolService(deps: { db: Db; nodeChanges: NodeChanges }) {
           }, meta);
           return id;
         });
+        await reassign();
         return (await pools.getPool(db, id))!;
       } catch (err) {
         if (isUniqueViolation(err)) throw taken(input.name);
@@ -81,6 +93,7 @@ export function createPoolService(deps: { db: Db; nodeChanges: NodeChanges }) {
         if (isUniqueViolation(err)) throw taken(patch.name ?? "");
         throw err;
       }
+      await reassign();
       return (await pools.getPool(db, id))!;
     },
 
@@ -103,10 +116,11 @@ export function createPoolService(deps: { db: Db; nodeChanges: NodeChanges }) {
         return moved;
       });
       if (moved === null) throw new NotFoundError(`No pool ${id}`);
+      await reassign();
       return moved;
     },
 
-    /** Move a node to a pool by hand (audited). */
+    /** Move a node to a pool by hand and pin it there: criteria no longer move it (audited). */
     async moveNode(p: Principal, nodeId: string, poolId: string, meta: RequestMeta): Promise<void> {
       if (!(await pools.getPool(db, poolId))) throw new NotFoundError(`No pool ${poolId}`);
       const moved = await db.transaction(async (tx) => {
@@ -117,7 +131,7 @@ export function createPoolService(deps: { db: Db; nodeChanges: NodeChanges }) {
           outcome: "success",
           targetType: "node",
           targetId: nodeId,
-          details: { pool_id: poolId },
+          details: { pool_id: poolId, pinned: true },
         }, meta);
         return true;
       });

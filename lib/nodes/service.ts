@@ -1,6 +1,6 @@
 import type { Db } from "../../db/db.ts";
 import * as nodes from "../../db/nodes.ts";
-import type { Approval, Node, NodeContainer, NodeStatus } from "../../db/nodes.ts";
+import type { Node, NodeContainer } from "../../db/nodes.ts";
 import type { Limit } from "../auth/rate_limit.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -9,6 +9,8 @@ import type { NodeChanges } from "./changes.ts";
 import { createJoinService } from "./join.ts";
 import { createJoinTokenService } from "./join_tokens.ts";
 import { createPoolService } from "./pools.ts";
+import type { PoolAssigner } from "./pool_assigner.ts";
+import { createNodeSettingsService } from "./settings.ts";
 
 /** What the node service needs; `now` and `joinLimit` are for tests. */
 export interface NodeServiceDeps {
@@ -18,6 +20,8 @@ export interface NodeServiceDeps {
   nodeChanges: NodeChanges;
   now?: () => Date;
   joinLimit?: Limit;
+  /** Re-evaluates pool membership after pool and label changes; absent, nothing does. */
+  poolAssigner?: PoolAssigner;
 }
 
 /** Join tokens, joining, node reads and approval decisions: what the node routes call. */
@@ -27,11 +31,10 @@ export function createNodeService(deps: NodeServiceDeps) {
     ...createJoinTokenService(deps),
     ...createJoinService(deps),
     ...createApprovalService(deps),
+    ...createNodeSettingsService(deps),
 
-    /** Nodes, newest first, optionally filtered. */
-    listNodes(
-      filter: { status?: NodeStatus; approval?: Approval; poolId?: string } = {},
-    ): Promise<Node[]> {
+    /** Nodes, newest first unless sorted otherwise, optionally filtered. */
+    listNodes(filter: Parameters<typeof nodes.listNodes>[1] = {}): Promise<Node[]> {
       return nodes.listNodes(db, filter);
     },
 

@@ -1,6 +1,7 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Db } from "../../db/db.ts";
 import * as nodes from "../../db/nodes.ts";
+import { getNodesByIds } from "../../db/node_pages.ts";
 import type { Node } from "../../db/nodes.ts";
 import type { Logger } from "../log.ts";
 import type { NodeChanges } from "./changes.ts";
@@ -12,6 +13,14 @@ export interface NodeStreamOptions {
   coalesceMs?: number;
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepaliveMs?: number;
+  /** Only these nodes: the snapshot holds just them and other nodes' changes are skipped. */
+  ids?: string[];
+  /**
+   * Batch mode: every change within this many milliseconds is sent as one `nodes` event
+   * ({nodes, deleted}) read with one query, instead of a `node` event per node. Dashboards
+   * showing many nodes use it, so 1,000 heartbeats a second cost a few events, not 1,000.
+   */
+  batchMs?: number;
 }
 
 /**
@@ -47,10 +56,37 @@ export async function runNodeStream(
       await (node ? send("node", toDto(node)) : send("deleted", { id: nodeId }));
     });
 
-  const coalescer = coalescePerKey(options.coalesceMs ?? 250, refresh);
+  // Batch mode: ids changed since the last batch; the timer runs only while some wait.
+  const dirty = new Set<string>();
+  let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  const flushBatch = () =>
+    enqueue(async () => {
+      batchTimer = undefined;
+      if (stream.aborted || stream.closed || dirty.size === 0) return;
+      const ids = [...dirty];
+      dirty.clear();
+      const found = await getNodesByIds(db, ids);
+      const present = new Set(found.map((n) => n.id));
+      await send("nodes", {
+        nodes: found.map(toDto),
+        deleted: ids.filter((id) => !present.has(id)),
+      });
+    });
+  const batchMs = options.batchMs;
+  const coalescer = batchMs ? null : coalescePerKey(options.coalesceMs ?? 250, refresh);
+  const only = options.ids ? new Set(options.ids) : null;
+  const onChange = (nodeId: string) => {
+    if (only && !only.has(nodeId)) return;
+    if (!batchMs) return coalescer!.push(nodeId);
+    dirty.add(nodeId);
+    batchTimer ??= setTimeout(flushBatch, batchMs);
+  };
   // Subscribe before reading the snapshot, so no change falls between the two.
-  const unsubscribe = nodeChanges.subscribe((change) => coalescer.push(change.nodeId));
-  enqueue(async () => send("snapshot", { nodes: (await nodes.listNodes(db)).map(toDto) }));
+  const unsubscribe = nodeChanges.subscribe((change) => onChange(change.nodeId));
+  enqueue(async () => {
+    const list = only ? await getNodesByIds(db, [...only]) : await nodes.listNodes(db);
+    await send("snapshot", { nodes: list.map(toDto) });
+  });
   const keepalive = setInterval(
     () => enqueue(() => stream.write(": keepalive\n\n").then(() => {})),
     options.keepaliveMs ?? 15_000,
@@ -62,7 +98,8 @@ export async function runNodeStream(
     await done;
   } finally {
     clearInterval(keepalive);
-    coalescer.close();
+    clearTimeout(batchTimer);
+    coalescer?.close();
     unsubscribe();
     shutdown.removeEventListener("abort", finish);
   }

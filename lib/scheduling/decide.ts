@@ -14,6 +14,9 @@
  *   stateful slots are recreated on the same node (old container removed, volume kept).
  * - After `maxDeployFailures` failed deploys the change is rolled back to the previous spec
  *   when there is one, else the workload is `failed` with the last reason.
+ * - A stateless replica on a leaving node (drained, or its computation hours ending) gets a
+ *   successor elsewhere first and is given up once the successor is healthy; stateful ones
+ *   stay with their data.
  */
 import type { Allocation, Workload, WorkloadStatus } from "../../db/workloads.ts";
 import { isStateful } from "../workloads/templates.ts";
@@ -26,6 +29,8 @@ export interface DecideOptions {
   nodeOnline(nodeId: string): boolean;
   /** True while a command for the allocation is on its way. */
   busy(allocationId: string): boolean;
+  /** Why a node is leaving (drained, or its computation hours end soon), or null. */
+  leaving(nodeId: string): string | null;
 }
 
 /** A new allocation to place. */
@@ -52,6 +57,8 @@ export interface Decision {
   forget: string[];
   /** Roll the spec back (too many failed deploys of a change). */
   rollBack: boolean;
+  /** Stateless replicas being moved off leaving nodes, with why. */
+  moving: { allocationId: string; reason: string }[];
   /** The workload row can go (deleted, nothing left on any node). */
   purge: boolean;
   status: WorkloadStatus;
@@ -85,6 +92,7 @@ export function decide(
     remove: [],
     forget: [],
     rollBack: false,
+    moving: [],
     purge: false,
     status: w.status,
     reason: w.statusReason,
@@ -155,6 +163,22 @@ export function decide(
         if (current.some((a) => isHealthy(a, opts))) {
           for (const a of old) giveUp(a, `replaced by generation ${w.generation}`);
         }
+      } else {
+        // Stateless replicas on a leaving node get a successor elsewhere first; they are given
+        // up once it is healthy. Stateful ones stay with their data.
+        const departing = current.flatMap((a) => {
+          const reason = a.stateful ? null : opts.leaving(a.nodeId);
+          return reason === null ? [] : [{ a, reason }];
+        });
+        if (departing.length > 0) {
+          const staying = current.filter((a) => !departing.some((x) => x.a === a));
+          for (const { a, reason } of departing) d.moving.push({ allocationId: a.id, reason });
+          if (staying.length === 0 && !failedOut) {
+            d.place.push({ slot, pinnedNodeId: null, replaces: [] });
+          } else if (staying.some((a) => isHealthy(a, opts))) {
+            for (const { a, reason } of departing) giveUp(a, `moved to another node: ${reason}`);
+          }
+        }
       }
     }
   } else if (w.desired === "stopped") {
@@ -212,6 +236,10 @@ export function decide(
     d.reason = `its stateful allocation on ${
       lostStateful.nodeName ?? lostStateful.nodeId
     } is lost (${lostStateful.reason ?? "node offline"}); the data needs recovery`;
+  } else if (running >= w.spec.replicas && !updating && d.moving.length > 0) {
+    d.status = "running";
+    const n = d.moving.length;
+    d.reason = `moving ${n} replica${n === 1 ? "" : "s"}: ${d.moving[0].reason}`;
   } else if (running >= w.spec.replicas && !updating && d.place.length === 0) {
     d.status = "running";
     d.reason = null;

@@ -59,6 +59,7 @@ const opts = (over: Partial<DecideOptions> = {}): DecideOptions => ({
   maxDeployFailures: 3,
   nodeOnline: () => true,
   busy: () => false,
+  leaving: () => null,
   ...over,
 });
 
@@ -176,4 +177,47 @@ Deno.test("a deleted workload removes everything, and is purged once nothing is 
   assert.deepEqual(deleting.remove, [a.id]);
   assert.equal(deleting.purge, false);
   assert.equal(decide(workload({ desired: "deleted" }), [], opts()).purge, true);
+});
+
+Deno.test("a replica on a leaving node gets a successor first, and leaves once it is healthy", () => {
+  const leaving = (id: string) => id === "n1" ? "the node is drained" : null;
+  const old = alloc({ nodeId: "n1" });
+  const first = decide(workload(), [old], opts({ leaving }));
+  assert.deepEqual(first.place, [{ slot: 0, pinnedNodeId: null, replaces: [] }]);
+  assert.deepEqual(first.giveUp, []);
+  assert.equal(first.status, "running");
+  assert.match(first.reason ?? "", /moving 1 replica: the node is drained/);
+
+  // The successor is placed but not yet healthy: nothing more to do, the old one keeps serving.
+  const young = alloc({ nodeId: "n2", updatedAt: new Date(NOW - 1_000) });
+  const second = decide(workload(), [old, young], opts({ leaving }));
+  assert.deepEqual([second.place, second.giveUp, second.remove], [[], [], []]);
+
+  // Healthy: the old replica is given up and removed from the leaving node.
+  const healthy = alloc({ nodeId: "n2", updatedAt: new Date(NOW - 10_000) });
+  const third = decide(workload(), [old, healthy], opts({ leaving }));
+  assert.deepEqual(third.giveUp.map((g) => g.id), [old.id]);
+  assert.match(third.giveUp[0].reason, /moved to another node: the node is drained/);
+  assert.deepEqual(third.remove, [old.id]);
+});
+
+Deno.test("a stateful replica stays with its data on a leaving node", () => {
+  const a = alloc({ nodeId: "n1", stateful: true });
+  const d = decide(
+    workload({ spec: { template: "postgres", image: undefined } }),
+    [a],
+    opts({ leaving: () => "the node is drained" }),
+  );
+  assert.deepEqual([d.place, d.giveUp, d.moving], [[], [], []]);
+});
+
+Deno.test("no successor is placed once deploys have failed out", () => {
+  const a = alloc({ nodeId: "n1" });
+  const d = decide(
+    workload({ deployFailures: 3 }),
+    [a],
+    opts({ leaving: () => "the node is drained" }),
+  );
+  assert.deepEqual(d.place, []);
+  assert.deepEqual(d.giveUp, []);
 });

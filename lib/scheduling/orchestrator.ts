@@ -9,21 +9,24 @@
  */
 import { z } from "zod";
 import type { Db } from "../../db/db.ts";
-import { commitAllocations, loadNodesForView } from "../../db/scheduling.ts";
+import { claimNewAllocations, commitAllocations, loadNodesForView } from "../../db/scheduling.ts";
 import {
   type Allocation,
   appendWorkloadEvents,
   getAllocation,
   getWorkloadsForReconcile,
+  giveUpAllocations,
   listAllocations,
+  markAllocationsRunning,
   markLostAllocations,
   type NewAllocation,
   purgeWorkload,
   recordDeployFailure,
   resumeLostAllocations,
   rollBackWorkload,
-  setWorkloadStatus,
+  setWorkloadStatuses,
   staleContainers,
+  type StatusWrite,
   updateAllocation,
   type Workload,
   workloadsToReconcile,
@@ -32,6 +35,7 @@ import { type AgentHub, NodeUnavailableError } from "../agents/hub.ts";
 import { open } from "../crypto/secret_box.ts";
 import type { Logger } from "../log.ts";
 import type { NodeChange, NodeChanges } from "../nodes/changes.ts";
+import type { WorkloadChanges } from "../workloads/changes.ts";
 import type { Command, Result } from "../protocol.ts";
 import { WorkloadCredentials } from "../workloads/connection.ts";
 import { toContainerSpec } from "../workloads/container_spec.ts";
@@ -39,6 +43,8 @@ import { expandTemplate, isStateful } from "../workloads/templates.ts";
 import type { PlacementRequest } from "../../scheduler/types.ts";
 import { decide, type Decision } from "./decide.ts";
 import { placementRequest, toNodeView } from "./views.ts";
+import { leavingReason } from "./leaving.ts";
+import { listLeavingCandidates, workloadsOnNodes } from "../../db/evacuation.ts";
 import { SchedulerWorker } from "./worker_client.ts";
 
 /** Timings and limits; the control plane passes its config, tests tighten them. */
@@ -56,6 +62,8 @@ export interface OrchestratorOptions {
   retryBaseMs: number;
   /** How long a deploy may take on the node (pulls included). */
   deployTimeoutMs: number;
+  /** Evacuating nodes start moving work this long before their computation hours end. */
+  evacuationLeadMs: number;
 }
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: Omit<OrchestratorOptions, "minAgentVersion"> = {
@@ -65,6 +73,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: Omit<OrchestratorOptions, "minAgentVe
   maxDeployFailures: 3,
   retryBaseMs: 1_000,
   deployTimeoutMs: 300_000,
+  evacuationLeadMs: 15 * 60_000,
 };
 
 /** A queue job: reconcile these workloads. */
@@ -73,6 +82,9 @@ export const ReconcileJob = z.object({
   workloadIds: z.array(z.uuid()).min(1).max(10_000),
 });
 export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+/** Workload ids per queue message: Deno KV refuses a message over 64 KiB. */
+export const JOB_IDS_MAX = 1_000;
 
 /** Where jobs that could not be delivered are kept for admins to see. */
 export const UNDELIVERED_PREFIX = ["scheduler", "undelivered"] as const;
@@ -86,12 +98,24 @@ export interface OrchestratorStats {
   lastBatchMs: number;
 }
 
+/** A deploy the node reported done. */
+interface Deployed {
+  allocationId: string;
+  workloadId: string;
+  nodeId: string;
+  slot: number;
+  ports: Allocation["ports"];
+  healthLook: boolean;
+}
+
 interface Deps {
   db: Db;
   kv: Deno.Kv;
   log: Logger;
   agents: AgentHub;
   nodeChanges: NodeChanges;
+  /** Live views learn which workloads changed (ids only: WorkloadChanges.touch). */
+  workloadChanges?: WorkloadChanges;
   encryptionKey: CryptoKey;
 }
 
@@ -121,6 +145,12 @@ export class Orchestrator {
   #closed = false;
   #seed = 1;
   #credentials = new Map<string, WorkloadCredentials | null>();
+  /** Successful deploys waiting to be stored together (#recordDeployed). */
+  #deployed: Deployed[] = [];
+  #deployedFlush: Promise<void> | null = null;
+  /** Nodes work is moving off, with why (drained, or computation hours ending). */
+  #leaving = new Map<string, string>();
+  #evacuationTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly deps: Deps,
@@ -148,6 +178,12 @@ export class Orchestrator {
     this.#timers.push(setInterval(() => void this.#sweep(), this.options.reconcileEveryMs));
     this.#timers.push(
       setInterval(
+        () => void this.#evacuationCheck(),
+        Math.min(30_000, this.options.reconcileEveryMs),
+      ),
+    );
+    this.#timers.push(
+      setInterval(
         () => void this.#lostSweep(),
         Math.max(250, Math.min(5_000, this.options.lostGraceMs / 4)),
       ),
@@ -159,8 +195,10 @@ export class Orchestrator {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
     if (this.#enqueueTimer) clearTimeout(this.#enqueueTimer);
+    if (this.#evacuationTimer) clearTimeout(this.#evacuationTimer);
     this.#unsubscribe?.();
     await this.#running?.catch(() => {});
+    await this.#deployedFlush?.catch(() => {});
     this.#worker?.close();
   }
 
@@ -188,8 +226,9 @@ export class Orchestrator {
   async #send(ids: readonly string[], delay: number): Promise<void> {
     if (this.#closed || ids.length === 0) return;
     try {
-      for (let i = 0; i < ids.length; i += 5_000) {
-        const batch = ids.slice(i, i + 5_000);
+      // Deno KV refuses a message over 64 KiB: 1,000 ids (~39 KB of JSON) per message.
+      for (let i = 0; i < ids.length; i += JOB_IDS_MAX) {
+        const batch = ids.slice(i, i + JOB_IDS_MAX);
         const job: ReconcileJob = { kind: "reconcile", workloadIds: batch };
         await this.deps.kv.enqueue(job, {
           delay,
@@ -263,6 +302,7 @@ export class Orchestrator {
         maxDeployFailures: this.options.maxDeployFailures,
         nodeOnline: (nodeId) => this.deps.agents.isConnected(nodeId),
         busy: (id) => this.#busy.has(id),
+        leaving: (id) => this.#leaving.get(id) ?? null,
       });
       decisions.set(w.id, { w, d });
     }
@@ -305,13 +345,25 @@ export class Orchestrator {
       }
     }
     const touchedNodes = new Set<string>();
+    /** Allocations the worker placed: its view already counts them once they are committed. */
+    const planned = new Set<string>();
     if (requests.length > 0) {
+      // A new generation: nodes holding the older one are seen afresh, where it no longer
+      // counts against anti-affinity to itself (views.ts).
+      const stale = requestOwners.flatMap(({ w }) =>
+        (byWorkload.get(w.id) ?? []).filter((a) => a.generation < w.generation).map((a) => a.nodeId)
+      );
+      if (stale.length > 0) {
+        for (const id of stale) this.#dirtyNodes.add(id);
+        await this.#refreshNodes();
+      }
       const { placements } = await this.#worker!.plan(requests, new Date(now), this.#seed++);
       placements.forEach((placement, i) => {
         const { w, slot } = requestOwners[i];
         if (placement.ok) {
-          newAllocations.push(allocOf(w, slot, placement.nodeId));
-          touchedNodes.add(placement.nodeId);
+          const a = allocOf(w, slot, placement.nodeId);
+          planned.add(a.id);
+          newAllocations.push(a);
         } else {
           this.stats.unplaced++;
           unplaced.set(w.id, { reasons: placement.reasons, summary: placement.summary });
@@ -323,9 +375,7 @@ export class Orchestrator {
     const giveUps = [...decisions.values()].flatMap(({ d }) => d.giveUp);
     const forgets = [...decisions.values()].flatMap(({ d }) => d.forget);
     const { committed, refused } = await db.transaction(async (tx) => {
-      for (const g of giveUps) {
-        await updateAllocation(tx, g.id, { desired: "removed", reason: g.reason });
-      }
+      await giveUpAllocations(tx, giveUps);
       if (forgets.length > 0) {
         await tx.query(
           `UPDATE allocations SET state = 'removed', desired = 'removed', updated_at = now()
@@ -333,12 +383,21 @@ export class Orchestrator {
           [forgets],
         );
       }
-      return await commitAllocations(tx, newAllocations, release);
+      const result = await commitAllocations(tx, newAllocations, release);
+      // Claimed for their nodes here, so their deploys need no claim each.
+      await claimNewAllocations(
+        tx,
+        result.committed.map((a) => ({ ...a, image: decisions.get(a.workloadId)!.w.spec.image })),
+      );
+      return result;
     });
-    for (const a of [...committed, ...refused]) touchedNodes.add(a.nodeId);
-    for (const a of allocations) {
-      if (giveUps.some((g) => g.id === a.id) || forgets.includes(a.id)) touchedNodes.add(a.nodeId);
-    }
+    // Only what the worker's view does not already show is reloaded into it: pinned
+    // allocations, refused plans (counted there, not stored) and allocations given up. Reloading
+    // every node a batch placed on would read all their allocations again, every batch.
+    for (const a of committed) if (!planned.has(a.id)) touchedNodes.add(a.nodeId);
+    for (const a of refused) touchedNodes.add(a.nodeId);
+    const left = new Set([...giveUps.map((g) => g.id), ...forgets]);
+    for (const a of allocations) if (left.has(a.id)) touchedNodes.add(a.nodeId);
     this.stats.placed += committed.length;
     if (refused.length > 0) {
       // Another batch took the capacity first: plan these again shortly.
@@ -358,6 +417,8 @@ export class Orchestrator {
         nodeId: a.nodeId,
       });
     }
+    const placedNow = new Set(committed.map((a) => a.workloadId));
+    const statusWrites: (StatusWrite & { from: Workload["status"] })[] = [];
     for (const { w, d } of decisions.values()) {
       if (d.rollBack) {
         await rollBackWorkload(db, w.id, `rolled back: ${w.statusReason ?? "the change failed"}`);
@@ -377,30 +438,49 @@ export class Orchestrator {
         continue;
       }
       const miss = unplaced.get(w.id);
-      const placedNow = committed.some((a) => a.workloadId === w.id);
       let status = d.status;
       let reason = d.reason;
       let unplacedReasons: Record<string, number> | null = null;
-      if (miss && w.desired === "running" && d.status !== "failed") {
+      if (miss && w.desired === "running" && d.moving.length > 0) {
+        // Still running where it is; the move waits for room elsewhere.
+        reason = `${d.reason ?? "moving"}; no other node fits yet: ${miss.summary}`;
+        unplacedReasons = miss.reasons;
+      } else if (miss && w.desired === "running" && d.status !== "failed") {
         status = "pending";
         reason = `waiting for capacity: ${miss.summary}`;
         unplacedReasons = miss.reasons;
-      } else if (placedNow && status === "pending") {
+      } else if (placedNow.has(w.id) && status === "pending") {
         status = "scheduled";
         reason = "placed; deploying";
       }
-      if (await setWorkloadStatus(db, w.id, status, reason, unplacedReasons, w.deployFailures)) {
-        if (status !== w.status) {
-          events.push({
-            workloadId: w.id,
-            kind: "status",
-            message: reason ? `${status}: ${reason}` : status,
-            data: { from: w.status, to: status },
-          });
-        }
+      statusWrites.push({
+        id: w.id,
+        status,
+        reason,
+        unplaced: unplacedReasons,
+        expectDeployFailures: w.deployFailures,
+        from: w.status,
+      });
+    }
+    // Statuses of the whole batch in one statement; the changed ones are recorded as events.
+    const changed = await setWorkloadStatuses(db, statusWrites);
+    for (const u of statusWrites) {
+      if (changed.has(u.id) && u.status !== u.from) {
+        events.push({
+          workloadId: u.id,
+          kind: "status",
+          message: u.reason ? `${u.status}: ${u.reason}` : u.status,
+          data: { from: u.from, to: u.status },
+        });
       }
     }
     await appendWorkloadEvents(db, events);
+    // The batch's one notice to live views: workloads with a record of change, or an
+    // allocation given up.
+    this.deps.workloadChanges?.touch([
+      ...events.map((e) => e.workloadId),
+      ...allocations.filter((a) => left.has(a.id)).map((a) => a.workloadId),
+    ]);
 
     // Commands, not awaited: results come back through #onResult.
     const workloadOf = new Map(workloads.map((w) => [w.id, w]));
@@ -408,7 +488,13 @@ export class Orchestrator {
     for (const a of committed) {
       const w = workloadOf.get(a.workloadId)!;
       const replaced = release.filter((id) => byId.get(id)?.workloadId === w.id);
-      void this.#deploy(w, a, replaced.map((id) => byId.get(id)!));
+      // A health look later matters only where something waits for this replica to prove
+      // itself (an older generation or a replica leaving a node): a new workload skips it.
+      const waiting = (byWorkload.get(w.id) ?? []).some((x) => x.desired !== "removed");
+      void this.#deploy(w, a, replaced.map((id) => byId.get(id)!), {
+        claimed: true,
+        healthLook: waiting,
+      });
     }
     for (const { w, d } of decisions.values()) {
       for (const id of d.deploy) {
@@ -432,6 +518,12 @@ export class Orchestrator {
     w: Workload,
     a: Pick<Allocation, "id" | "nodeId" | "slot"> & { workloadId: string },
     replaced: Allocation[],
+    options: {
+      /** Claimed for its node when it was committed (claimNewAllocations). */
+      claimed?: boolean;
+      /** Reconcile again once it has had time to become healthy (default true). */
+      healthLook?: boolean;
+    } = {},
   ): Promise<void> {
     this.#busy.add(a.id);
     try {
@@ -444,8 +536,8 @@ export class Orchestrator {
       const result = await this.#command(a.nodeId, command, this.options.deployTimeoutMs, () => {
         this.stats.commandsSent++;
         this.onDeploySent?.(a.id, w.id);
-      });
-      await this.#onDeployResult(w, a, result);
+      }, options.claimed ?? false);
+      await this.#onDeployResult(w, a, result, options.healthLook ?? true);
     } catch (err) {
       this.deps.log.error("deploy failed to run", { allocation_id: a.id, error: String(err) });
     } finally {
@@ -457,26 +549,19 @@ export class Orchestrator {
     w: Workload,
     a: Pick<Allocation, "id" | "nodeId" | "slot">,
     result: Result,
+    healthLook: boolean,
   ): Promise<void> {
     const { db } = this.deps;
     if (result.ok) {
       const data = result.data as { ports?: Allocation["ports"] } | undefined;
-      await updateAllocation(db, a.id, {
-        state: "running",
-        reason: null,
-        ports: data?.ports ?? [],
-      });
-      await appendWorkloadEvents(db, [{
-        workloadId: w.id,
-        kind: "deployed",
-        message: `replica ${a.slot} started on node ${a.nodeId}`,
+      await this.#recordDeployed({
         allocationId: a.id,
+        workloadId: w.id,
         nodeId: a.nodeId,
-      }]);
-      this.#dirtyNodes.add(a.nodeId);
-      await this.enqueue([w.id]);
-      // Look again once the new container has had time to prove itself healthy.
-      await this.enqueue([w.id], this.options.healthyAfterMs + 100);
+        slot: a.slot,
+        ports: data?.ports ?? [],
+        healthLook,
+      });
       return;
     }
     const { code, message } = result.error;
@@ -512,8 +597,46 @@ export class Orchestrator {
       code,
       attempt: failures,
     });
+    this.deps.workloadChanges?.touch([w.id]);
     const delay = Math.min(30_000, this.options.retryBaseMs * 2 ** Math.max(0, failures - 1));
     await this.enqueue([w.id], failures >= this.options.maxDeployFailures ? 1 : delay);
+  }
+
+  /**
+   * A deploy that worked: stored together with the others that finish within a couple of
+   * milliseconds (one UPDATE, one INSERT of events, one queue message now and one for the
+   * health look later), instead of four round trips each. Resolves once stored.
+   */
+  #recordDeployed(d: Deployed): Promise<void> {
+    this.#deployed.push(d);
+    this.#deployedFlush ??= new Promise((resolve) => setTimeout(resolve, 2)).then(() =>
+      this.#flushDeployed()
+    );
+    return this.#deployedFlush;
+  }
+
+  async #flushDeployed(): Promise<void> {
+    const batch = this.#deployed;
+    this.#deployed = [];
+    this.#deployedFlush = null;
+    const { db } = this.deps;
+    await markAllocationsRunning(db, batch.map((d) => ({ id: d.allocationId, ports: d.ports })));
+    await appendWorkloadEvents(
+      db,
+      batch.map((d) => ({
+        workloadId: d.workloadId,
+        kind: "deployed",
+        message: `replica ${d.slot} started on node ${d.nodeId}`,
+        allocationId: d.allocationId,
+        nodeId: d.nodeId,
+      })),
+    );
+    const ids = [...new Set(batch.map((d) => d.workloadId))];
+    this.deps.workloadChanges?.touch(ids);
+    await this.enqueue(ids);
+    // Look again once the new containers have had time to prove themselves healthy.
+    const look = [...new Set(batch.filter((d) => d.healthLook).map((d) => d.workloadId))];
+    if (look.length > 0) await this.enqueue(look, this.options.healthyAfterMs + 100);
   }
 
   async #simple(w: Workload, a: Allocation, action: "start" | "stop"): Promise<void> {
@@ -537,6 +660,7 @@ export class Orchestrator {
           nodeId: a.nodeId,
         }]);
       }
+      this.deps.workloadChanges?.touch([w.id]);
       await this.enqueue([w.id]);
     } finally {
       this.#busy.delete(a.id);
@@ -572,6 +696,7 @@ export class Orchestrator {
           error: result.error.message,
         });
       }
+      this.deps.workloadChanges?.touch([w.id]);
       if (!options.keepVolumes) await this.enqueue([w.id]);
     } finally {
       this.#busy.delete(a.id);
@@ -584,9 +709,10 @@ export class Orchestrator {
     command: Command,
     timeoutMs: number,
     onSent?: () => void,
+    claimed = false,
   ): Promise<Result> {
     try {
-      const pending = this.deps.agents.command(nodeId, command, { timeoutMs });
+      const pending = this.deps.agents.command(nodeId, command, { timeoutMs, claimed });
       onSent?.();
       return await pending;
     } catch (err) {
@@ -625,7 +751,7 @@ export class Orchestrator {
       this.#allNodesDirty = false;
       this.#dirtyNodes.clear();
       const records = await loadNodesForView(this.deps.db, null);
-      await worker.nodes(records.map(toNodeView));
+      await worker.nodes(records.map((r) => toNodeView(r, this.#leaving.has(r.id))));
       return;
     }
     if (this.#dirtyNodes.size === 0) return;
@@ -633,7 +759,10 @@ export class Orchestrator {
     this.#dirtyNodes.clear();
     const records = await loadNodesForView(this.deps.db, ids);
     const found = new Set(records.map((r) => r.id));
-    await worker.nodes(records.map(toNodeView), ids.filter((id) => !found.has(id)));
+    await worker.nodes(
+      records.map((r) => toNodeView(r, this.#leaving.has(r.id))),
+      ids.filter((id) => !found.has(id)),
+    );
   }
 
   #onNodeChange(change: NodeChange): void {
@@ -657,9 +786,25 @@ export class Orchestrator {
           );
         }
         return;
+      case "updated":
+        this.#dirtyNodes.add(change.nodeId);
+        // Drained or given new hours: look at once rather than at the next tick; new labels,
+        // offer or hours may also let waiting workloads fit. Bursts share one look.
+        this.#evacuationTimer ??= setTimeout(() => {
+          this.#evacuationTimer = null;
+          void this.#evacuationCheck();
+          void this.#wakePending().catch((err) =>
+            this.deps.log.warn("waking pending workloads failed", { error: String(err) })
+          );
+        }, 10);
+        return;
       default:
         this.#dirtyNodes.add(change.nodeId);
-        if (change.kind === "approval" || change.kind === "updated") void this.#wakePending();
+        if (change.kind === "approval") {
+          void this.#wakePending().catch((err) =>
+            this.deps.log.warn("waking pending workloads failed", { error: String(err) })
+          );
+        }
     }
   }
 
@@ -721,11 +866,46 @@ export class Orchestrator {
       nodeId: a.nodeId,
       data: { exitCode: change.exitCode, failures },
     }]);
+    this.deps.workloadChanges?.touch([w.id]);
     await this.enqueue([w.id]);
+  }
+
+  /**
+   * Which nodes are leaving now. Nodes that start or stop leaving are refreshed in the
+   * scheduler's view (a leaving node takes no new work), and the workloads on every leaving
+   * node are reconciled, which moves their stateless replicas off it.
+   */
+  async #evacuationCheck(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const now = Date.now();
+      const next = new Map<string, string>();
+      for (const n of await listLeavingCandidates(this.deps.db)) {
+        const reason = leavingReason(n, now, this.options.evacuationLeadMs);
+        if (reason !== null) next.set(n.id, reason);
+      }
+      for (const id of new Set([...next.keys(), ...this.#leaving.keys()])) {
+        if (next.get(id) !== this.#leaving.get(id)) this.#dirtyNodes.add(id);
+      }
+      const started = [...next.keys()].filter((id) => !this.#leaving.has(id));
+      // Nodes that stopped leaving: their workloads are looked at once more, so a "moving"
+      // reason clears (nothing else reconciles a running workload).
+      const stopped = [...this.#leaving.keys()].filter((id) => !next.has(id));
+      this.#leaving = next;
+      for (const id of started) {
+        this.deps.log.info("moving work off a leaving node", { node_id: id, reason: next.get(id) });
+      }
+      // Every leaving node each time: a move that found no room is tried again.
+      const ids = await workloadsOnNodes(this.deps.db, [...next.keys(), ...stopped]);
+      if (ids.length > 0) await this.enqueue(ids);
+    } catch (err) {
+      this.deps.log.warn("checking leaving nodes failed", { error: String(err) });
+    }
   }
 
   /** Capacity may have appeared: workloads waiting for it try again. */
   async #wakePending(): Promise<void> {
+    if (this.#closed) return;
     const rows = await this.deps.db.query(
       `SELECT id FROM workloads WHERE status = 'pending' AND desired = 'running' LIMIT 10000`,
     );
@@ -757,6 +937,7 @@ export class Orchestrator {
             } s; its allocations are lost`,
           })),
         );
+        this.deps.workloadChanges?.touch(touched);
         await this.enqueue(touched);
       }
     } catch (err) {

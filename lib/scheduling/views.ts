@@ -58,14 +58,23 @@ export interface NodeRecordForView {
   /** Live allocations on it. */
   allocations: {
     workloadId: string;
+    /**
+     * Of the workload's current generation. Older ones (being replaced) still hold capacity
+     * but no longer count as the workload being on the node, so a rolling update can start
+     * the new container beside the old one despite anti-affinity to itself.
+     */
+    current: boolean;
     labels: Record<string, string>;
     resources: Resources;
     volumes: string[];
   }[];
 }
 
-/** The scheduler's view of a node. A drained node counts as not approved for new work. */
-export function toNodeView(r: NodeRecordForView): NodeView {
+/**
+ * The scheduler's view of a node. A drained or otherwise leaving node (its computation hours
+ * end soon and it evacuates) counts as not approved for new work.
+ */
+export function toNodeView(r: NodeRecordForView, leaving = false): NodeView {
   const allocated: Resources = { cpuMillicores: 0, memoryMiB: 0, diskGiB: 0, gpus: 0 };
   const placed = new Map<string, Record<string, string>>();
   const volumes = new Set<string>();
@@ -74,7 +83,7 @@ export function toNodeView(r: NodeRecordForView): NodeView {
     allocated.memoryMiB += a.resources.memoryMiB;
     allocated.diskGiB += a.resources.diskGiB;
     allocated.gpus += a.resources.gpus;
-    placed.set(a.workloadId, a.labels);
+    if (a.current) placed.set(a.workloadId, a.labels);
     for (const v of a.volumes) volumes.add(v);
   }
   return {
@@ -82,7 +91,7 @@ export function toNodeView(r: NodeRecordForView): NodeView {
     name: r.name,
     poolId: r.poolName,
     labels: r.labels,
-    approved: r.approval === "approved" && !r.drained,
+    approved: r.approval === "approved" && !r.drained && !leaving,
     online: r.status === "online" && r.capabilities?.docker != null,
     agentVersion: r.agentVersion ?? "0.0.0",
     capacity: nodeCapacity(r.capabilities, r.offer),

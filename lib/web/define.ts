@@ -12,6 +12,8 @@ export interface PageState {
   title: string;
   /** URL helper for static files with their content hash. */
   asset: (path: string) => string;
+  /** Nodes waiting for approval (admins' dashboard pages only), for the navigation badge. */
+  pendingApprovals?: number;
 }
 
 /** Props of a page component. */

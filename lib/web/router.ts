@@ -53,6 +53,7 @@ export function pageState(c: Context<AppEnv>, title: string): PageState {
     csrfToken: principal?.sessionId ? app.auth.csrfToken(principal.sessionId) : null,
     title,
     asset: app.assets.asset,
+    pendingApprovals: c.get("pendingApprovals"),
   };
 }
 

@@ -1,10 +1,15 @@
 import type { LayoutProps } from "@/lib/web/define.ts";
 import { Logo } from "@/components/Logo.tsx";
-import { Nav } from "@/components/Nav.tsx";
+import { Nav, NavMenu } from "@/components/Nav.tsx";
 import { CsrfField } from "@/components/Field.tsx";
 
 export default function DashboardLayout({ Component, state, url }: LayoutProps) {
   const user = state.principal!;
+  const nav = {
+    path: url.pathname,
+    admin: user.role === "admin",
+    pendingApprovals: state.pendingApprovals,
+  };
   return (
     <div class="shell">
       <a class="skip-link" href="#main">Skip to content</a>
@@ -12,6 +17,7 @@ export default function DashboardLayout({ Component, state, url }: LayoutProps) 
         <a href="/" class="topbar-brand">
           <Logo />
         </a>
+        <NavMenu {...nav} />
         <div class="topbar-user">
           <span class="user-email" data-testid="user-email">{user.email}</span>
           <span class={`badge badge-${user.role}`}>{user.role}</span>
@@ -22,7 +28,7 @@ export default function DashboardLayout({ Component, state, url }: LayoutProps) 
         </div>
       </header>
       <aside class="sidebar">
-        <Nav path={url.pathname} admin={user.role === "admin"} />
+        <Nav {...nav} />
       </aside>
       <main id="main" class="content" tabIndex={-1}>
         <Component />

@@ -1,19 +1,54 @@
+import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
+import type { OverviewAlert } from "@/lib/api/admin_schemas.ts";
+import { loadOverview } from "@/lib/overview/live.ts";
 import { EmptyState } from "@/components/EmptyState.tsx";
+import { RelativeTime } from "@/components/RelativeTime.tsx";
 
 export const title = "Alerts · Lattice";
 
-export default function AlertsPage() {
+interface Data {
+  alerts: OverviewAlert[];
+}
+
+// Alerts are computed from current state (offline nodes, failed or lost workloads, undelivered
+// scheduler jobs); the overview shows the same list live.
+export const handler: PageHandlers<Data> = {
+  async GET(c) {
+    const overview = await loadOverview(c.get("app"), c.get("principal")!);
+    return page({ alerts: overview.alerts });
+  },
+};
+
+export default function AlertsPage({ data }: PageProps<Data>) {
   return (
     <>
       <div class="page-header">
         <h1>Alerts</h1>
       </div>
-      <EmptyState title="No alerts">
-        <p>
-          Lattice raises an alert when a node goes offline, a workload fails, or a disk fills up.
-          All quiet for now.
-        </p>
-      </EmptyState>
+      {data.alerts.length === 0
+        ? (
+          <EmptyState title="No open alerts">
+            <p>
+              Lattice raises an alert while a node is offline or a workload has failed or was lost.
+              All quiet for now; the <a href="/">Overview</a> shows them live.
+            </p>
+          </EmptyState>
+        )
+        : (
+          <ul class="alert-list panel">
+            {data.alerts.map((a) => (
+              <li key={a.id} class={`alert-item alert-${a.severity}`} data-alert={a.kind}>
+                <a href={a.href}>{a.title}</a>
+                <span class="muted">{a.detail}</span>
+                {a.since && (
+                  <span class="alert-since">
+                    since <RelativeTime iso={a.since} />
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
     </>
   );
 }

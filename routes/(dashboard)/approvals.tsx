@@ -1,18 +1,40 @@
-import { EmptyState } from "@/components/EmptyState.tsx";
+import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
+import { ForbiddenError } from "@/lib/errors.ts";
+import { nodeService } from "@/lib/nodes/service.ts";
+import { nodeDto } from "@/lib/api/schemas.ts";
+import ApprovalQueue from "@/islands/ApprovalQueue.tsx";
+
+interface Data {
+  nodes: ReturnType<typeof nodeDto>[];
+}
 
 export const title = "Approvals · Lattice";
 
-export default function ApprovalsPage() {
+export const handler: PageHandlers<Data> = {
+  async GET(c) {
+    if (c.get("principal")?.role !== "admin") {
+      throw new ForbiddenError("Approving nodes is for admins");
+    }
+    const nodes = await nodeService(c.get("app")).listNodes({
+      approval: "pending",
+      sort: "created",
+      order: "asc",
+    });
+    return page({ nodes: nodes.map(nodeDto) });
+  },
+};
+
+export default function ApprovalsPage({ data }: PageProps<Data>) {
   return (
     <>
       <div class="page-header">
         <h1>Approvals</h1>
       </div>
-      <EmptyState title="Nothing waiting for approval">
-        <p>
-          Machines that ask to join wait here until an administrator approves or rejects them.
-        </p>
-      </EmptyState>
+      <p class="lede">
+        Check that each machine is one you expect: compare its fingerprint with the one its agent
+        printed (<code>lattice-agent status</code>), then approve or reject it.
+      </p>
+      <ApprovalQueue initial={data.nodes} streamUrl="/api/v1/nodes/stream" />
     </>
   );
 }

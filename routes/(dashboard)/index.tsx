@@ -1,48 +1,37 @@
 import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
 import type { SystemStatus } from "@/lib/system_status.ts";
+import type { Overview } from "@/lib/api/admin_schemas.ts";
+import { loadOverview } from "@/lib/overview/live.ts";
 import ServerHealth from "@/islands/ServerHealth.tsx";
+import OverviewLive from "@/islands/OverviewLive.tsx";
 
 interface Data {
   status: SystemStatus;
+  overview: Overview;
 }
 
 export const title = "Overview · Lattice";
 
 export const handler: PageHandlers<Data> = {
   async GET(c) {
-    return page({ status: await c.get("app").status.snapshot() });
+    const app = c.get("app");
+    const [status, overview] = await Promise.all([
+      app.status.snapshot(),
+      loadOverview(app, c.get("principal")!),
+    ]);
+    return page({ status, overview });
   },
 };
 
-export default function Overview({ data, state }: PageProps<Data>) {
-  const admin = state.principal?.role === "admin";
+export default function OverviewPage({ data }: PageProps<Data>) {
   return (
     <>
       <div class="page-header">
         <h1>Overview</h1>
       </div>
-      <div class="grid">
+      <OverviewLive initial={data.overview} streamUrl="/api/v1/overview/stream" />
+      <div class="grid overview-health">
         <ServerHealth initial={data.status} streamUrl="/api/v1/system/status/stream" />
-        <section class="panel" aria-labelledby="next-title">
-          <header class="panel-header">
-            <h2 id="next-title">Get started</h2>
-          </header>
-          <ol class="steps">
-            <li>
-              <strong>Create an API token</strong> in <a href="/settings">Settings</a>{" "}
-              to script Lattice through its <a href="/api/v1/openapi.json">JSON API</a>.
-            </li>
-            <li>
-              <strong>Add machines.</strong> {admin
-                ? "Node onboarding (the lattice-agent) arrives in the next release; nodes will show up under Nodes and wait in Approvals."
-                : "An administrator adds machines; they will appear under Nodes."}
-            </li>
-            <li>
-              <strong>Deploy workloads</strong>: one-click Postgres, Redis and MinIO follow once
-              nodes can join.
-            </li>
-          </ol>
-        </section>
       </div>
     </>
   );

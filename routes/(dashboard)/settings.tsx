@@ -3,13 +3,15 @@ import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
 import { readForm } from "@/lib/web/forms.ts";
 import { requestMeta } from "@/lib/auth/middleware.ts";
 import { listUsers } from "@/db/users.ts";
-import { CreateTokenRequest, tokenDto, userDto } from "@/lib/api/schemas.ts";
+import { CreateTokenRequest, tokenDto } from "@/lib/api/schemas.ts";
+import { type AdminUser, adminUserDto } from "@/lib/api/admin_schemas.ts";
+import UserAdmin from "@/islands/UserAdmin.tsx";
 import { CsrfField, Field } from "@/components/Field.tsx";
 import { RelativeTime } from "@/components/RelativeTime.tsx";
 
 interface Data {
   tokens: ReturnType<typeof tokenDto>[];
-  users: ReturnType<typeof userDto>[] | null;
+  users: AdminUser[] | null;
   created: { name: string; secret: string } | null;
   errors: Record<string, string>;
   values: Record<string, string>;
@@ -36,7 +38,7 @@ async function load(
   const users = principal.role === "admin" ? await listUsers(app.db, { limit: 200 }) : null;
   return {
     tokens: tokens.map(tokenDto),
-    users: users?.map(userDto) ?? null,
+    users: users?.map(adminUserDto) ?? null,
     created: null,
     errors: {},
     values: {},
@@ -78,7 +80,7 @@ export default function Settings({ data, state }: PageProps<Data>) {
         <header class="panel-header">
           <h2 id="account-title">Your account</h2>
         </header>
-        <dl class="stats">
+        <dl class="stats account-stats">
           <div>
             <dt>Email</dt>
             <dd>{state.principal!.email}</dd>
@@ -182,32 +184,14 @@ export default function Settings({ data, state }: PageProps<Data>) {
       {data.users && (
         <section class="panel" aria-labelledby="users-title">
           <header class="panel-header">
-            <h2 id="users-title">Users</h2>
+            <h2 id="users-title">Users and roles</h2>
           </header>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.users.map((u) => (
-                  <tr key={u.id}>
-                    <td>{u.email}</td>
-                    <td>
-                      <span class={`badge badge-${u.role}`}>{u.role}</span>
-                    </td>
-                    <td>
-                      <RelativeTime iso={u.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <p class="muted">
+            Admins manage nodes, pools, approvals and join tokens and see every workload; users see
+            their own workloads. Disabling an account ends its sign-ins and stops its API tokens.
+            Every change is in the <a href="/audit?area=user.">audit log</a>.
+          </p>
+          <UserAdmin users={data.users} selfId={state.principal!.userId} />
         </section>
       )}
     </>

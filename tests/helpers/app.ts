@@ -35,6 +35,8 @@ export async function startTestApp(
     rotationGraceMs?: number;
     hub?: Parameters<typeof buildControlPlane>[1]["hub"];
     scheduler?: Parameters<typeof buildControlPlane>[1]["scheduler"];
+    /** Rank job timings; by default it never runs on its own (call `plane.ranks.runOnce()`). */
+    rank?: Parameters<typeof buildControlPlane>[1]["rank"];
   } = {},
 ): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "lattice-test-" });
@@ -56,6 +58,8 @@ export async function startTestApp(
     rotationGraceMs: options.rotationGraceMs,
     hub: options.hub,
     scheduler: options.scheduler,
+    // Postponed past any test, so rank updates never interleave with other tests' events.
+    rank: options.rank ?? { firstRunAfterMs: 3_600_000 },
   });
   let server: Deno.HttpServer | null = null;
   return {

@@ -58,7 +58,21 @@ export async function openTestDb(kind: DbKind): Promise<TestDb> {
     ...db,
     async drop() {
       await db.close();
-      await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // FORCE cannot end a session of another role, such as an autovacuum worker that happens
+      // to be in the database: those finish within moments, so try again for a while.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          break;
+        } catch (err) {
+          if (Date.now() > deadline || !/must be a member of the role/.test(String(err))) {
+            await admin.close();
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       await admin.close();
     },
   };

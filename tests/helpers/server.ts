@@ -96,3 +96,23 @@ export async function startServer(
     },
   };
 }
+
+/** Register the first account (the admin) on a server process and sign in; returns its token. */
+export async function signUpAdmin(
+  baseUrl: string,
+  who = { email: "admin@example.com", password: "admin password 123" },
+): Promise<string> {
+  const post = (path: string) =>
+    fetch(`${baseUrl}/api/v1/auth/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(who),
+    });
+  const reg = await post("register");
+  if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${await reg.text()}`);
+  await reg.body?.cancel();
+  const login = await post("login");
+  const token = (await login.json()).token;
+  if (typeof token !== "string") throw new Error(`login answered ${login.status} without a token`);
+  return token;
+}

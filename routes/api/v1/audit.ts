@@ -13,6 +13,10 @@ export const handler = {
         limit: z.coerce.number().int().min(1).max(200).default(50),
         before: z.string().regex(/^\d{1,18}$/, "must be an entry id").optional(),
         action: z.string().max(100).optional(),
+        actionPrefix: z.string().max(100).optional().openapi({
+          description: "Only actions starting with this, e.g. `node.`",
+        }),
+        outcome: z.enum(["success", "failure", "denied"]).optional(),
         actorId: z.uuid().optional(),
       }),
     },

@@ -12,7 +12,9 @@ import {
 export const handler = {
   GET: apiRoute({
     access: "admin",
-    summary: "List nodes, newest first, optionally filtered by status, approval and pool",
+    summary: "List nodes, optionally filtered by status, approval and pool",
+    description: "Newest first by default; `sort=rank|name|lastSeen` and `order=asc|desc` " +
+      "change the order.",
     tags: ["nodes"],
     request: { query: NodeListQuery },
     responses: {

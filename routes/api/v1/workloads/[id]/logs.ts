@@ -47,23 +47,29 @@ export const handler = {
       const res: Response = streamSSE(c, async (s) => {
         const abort = new AbortController();
         s.onAbort(() => abort.abort());
-        app.shutdown.addEventListener("abort", () => abort.abort(), { once: true });
-        await s.writeSSE({ event: "allocation", data: JSON.stringify({ id: target.id }) });
-        const result = await app.agents.command(target.nodeId, command, {
-          signal: abort.signal,
-          onLogs: (chunk) => {
-            for (const line of chunk.lines) {
-              void s.writeSSE({ event: "log", data: JSON.stringify(line) }).catch(() =>
-                abort.abort()
-              );
-            }
-          },
-        }).catch((err: Error) => ({
-          ok: false as const,
-          error: { code: "node_offline", message: err.message },
-        }));
-        if (!result.ok) {
-          await s.writeSSE({ event: "error", data: JSON.stringify(result.error) });
+        // The shutdown listener goes with the stream, so followers never pile up on it.
+        const stop = () => abort.abort();
+        app.shutdown.addEventListener("abort", stop, { once: true });
+        try {
+          await s.writeSSE({ event: "allocation", data: JSON.stringify({ id: target.id }) });
+          const result = await app.agents.command(target.nodeId, command, {
+            signal: abort.signal,
+            onLogs: (chunk) => {
+              for (const line of chunk.lines) {
+                void s.writeSSE({ event: "log", data: JSON.stringify(line) }).catch(() =>
+                  abort.abort()
+                );
+              }
+            },
+          }).catch((err: Error) => ({
+            ok: false as const,
+            error: { code: "node_offline", message: err.message },
+          }));
+          if (!result.ok) {
+            await s.writeSSE({ event: "error", data: JSON.stringify(result.error) });
+          }
+        } finally {
+          app.shutdown.removeEventListener("abort", stop);
         }
       });
       return res as never;

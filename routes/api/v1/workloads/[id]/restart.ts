@@ -1,25 +1,6 @@
-import { apiRoute } from "@/lib/web/define.ts";
-import { requestMeta } from "@/lib/auth/middleware.ts";
-import { errorResponses, IdParam, jsonResponse } from "@/lib/api/schemas.ts";
-import { WorkloadEnvelope } from "@/lib/api/workload_schemas.ts";
-import { workloadDto, workloadService } from "@/lib/workloads/service.ts";
+import { lifecycleRoute } from "@/lib/workloads/lifecycle_route.ts";
 
-export const handler = {
-  POST: apiRoute({
-    summary: "Restart a workload with fresh containers (a new generation)",
-    tags: ["workloads"],
-    request: { params: IdParam },
-    responses: {
-      202: jsonResponse(WorkloadEnvelope, "Accepted; the status follows as the nodes act"),
-      ...errorResponses(401, 403, 404, 422),
-    },
-  }, async (c) => {
-    const view = await workloadService(c.get("app")).setRunning(
-      c.get("principal")!,
-      c.req.valid("param").id,
-      "restart",
-      requestMeta(c),
-    );
-    return c.json({ workload: workloadDto(view) }, 202);
-  }),
-};
+export const handler = lifecycleRoute(
+  "restart",
+  "Restart a workload with fresh containers (a new generation)",
+);

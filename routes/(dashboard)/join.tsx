@@ -1,0 +1,64 @@
+import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
+import { ForbiddenError } from "@/lib/errors.ts";
+import { nodeService, poolService } from "@/lib/nodes/service.ts";
+import { joinTokenDto } from "@/lib/api/schemas.ts";
+import { joinCommand } from "@/lib/agents/agent_bundle.ts";
+import JoinTokens from "@/islands/JoinTokens.tsx";
+
+interface Data {
+  pools: { id: string; name: string }[];
+  tokens: ReturnType<typeof joinTokenDto>[];
+  command: { before: string; after: string };
+  serverUrl: string;
+}
+
+export const title = "Join a node · Lattice";
+
+/** Where the secret goes in the join command. */
+const SECRET_MARK = "\u0000SECRET\u0000";
+
+export const handler: PageHandlers<Data> = {
+  async GET(c) {
+    if (c.get("principal")?.role !== "admin") {
+      throw new ForbiddenError("Join tokens are for admins");
+    }
+    const app = c.get("app");
+    const [pools, tokens] = await Promise.all([
+      poolService(app).listPools(),
+      nodeService(app).listJoinTokens(),
+    ]);
+    const now = new Date();
+    const [before, after] = joinCommand(app.config.publicUrl, SECRET_MARK).split(SECRET_MARK);
+    return page({
+      // The default pool first: it is what most machines join.
+      pools: pools.map((p) => ({ id: p.id, name: p.name }))
+        .sort((a, b) => (a.name === "default" ? -1 : b.name === "default" ? 1 : 0)),
+      tokens: tokens.map((t) => joinTokenDto(t, now)),
+      command: { before, after },
+      serverUrl: app.config.publicUrl,
+    });
+  },
+};
+
+export default function JoinPage({ data }: PageProps<Data>) {
+  return (
+    <>
+      <div class="page-header">
+        <h1>Join a node</h1>
+      </div>
+      <ol class="steps lede join-steps">
+        <li>Create a join token for the pool the machine should land in.</li>
+        <li>
+          On the machine (with <a href="https://deno.com">Deno</a>{" "}
+          and Docker 20.10 or newer), run the command shown. The agent only makes outbound
+          connections to <code>{data.serverUrl}</code>.
+        </li>
+        <li>
+          Approve the node on <a href="/approvals">Approvals</a>{" "}
+          (pools with auto-approve skip this).
+        </li>
+      </ol>
+      <JoinTokens pools={data.pools} tokens={data.tokens} command={data.command} />
+    </>
+  );
+}
