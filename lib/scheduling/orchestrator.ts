@@ -148,6 +148,8 @@ export class Orchestrator {
   /** Successful deploys waiting to be stored together (#recordDeployed). */
   #deployed: Deployed[] = [];
   #deployedFlush: Promise<void> | null = null;
+  /** Node names as last loaded, for messages people read. */
+  #nodeNames = new Map<string, string>();
   /** Nodes work is moving off, with why (drained, or computation hours ending). */
   #leaving = new Map<string, string>();
   #evacuationTimer: ReturnType<typeof setTimeout> | null = null;
@@ -412,7 +414,7 @@ export class Orchestrator {
       events.push({
         workloadId: w.id,
         kind: "placed",
-        message: `replica ${a.slot} placed on node ${a.nodeId}`,
+        message: `replica ${a.slot} placed on node ${this.#nodeName(a.nodeId)}`,
         allocationId: a.id,
         nodeId: a.nodeId,
       });
@@ -569,7 +571,7 @@ export class Orchestrator {
       // Still pending: sent again when the node returns, or lost after the grace period.
       return;
     }
-    const reason = `deploy failed on node ${a.nodeId}: ${message}`;
+    const reason = `deploy failed on node ${this.#nodeName(a.nodeId)}: ${message}`;
     const max = this.options.maxDeployFailures;
     const failures = await db.transaction(async (tx) => {
       const n = await recordDeployFailure(
@@ -626,7 +628,7 @@ export class Orchestrator {
       batch.map((d) => ({
         workloadId: d.workloadId,
         kind: "deployed",
-        message: `replica ${d.slot} started on node ${d.nodeId}`,
+        message: `replica ${d.slot} started on node ${this.#nodeName(d.nodeId)}`,
         allocationId: d.allocationId,
         nodeId: d.nodeId,
       })),
@@ -655,7 +657,7 @@ export class Orchestrator {
         await appendWorkloadEvents(this.deps.db, [{
           workloadId: w.id,
           kind: `${action}_failed`,
-          message: `${action} failed on node ${a.nodeId}: ${result.error.message}`,
+          message: `${action} failed on node ${this.#nodeName(a.nodeId)}: ${result.error.message}`,
           allocationId: a.id,
           nodeId: a.nodeId,
         }]);
@@ -751,6 +753,7 @@ export class Orchestrator {
       this.#allNodesDirty = false;
       this.#dirtyNodes.clear();
       const records = await loadNodesForView(this.deps.db, null);
+      for (const r of records) this.#nodeNames.set(r.id, r.name);
       await worker.nodes(records.map((r) => toNodeView(r, this.#leaving.has(r.id))));
       return;
     }
@@ -758,6 +761,7 @@ export class Orchestrator {
     const ids = [...this.#dirtyNodes];
     this.#dirtyNodes.clear();
     const records = await loadNodesForView(this.deps.db, ids);
+    for (const r of records) this.#nodeNames.set(r.id, r.name);
     const found = new Set(records.map((r) => r.id));
     await worker.nodes(
       records.map((r) => toNodeView(r, this.#leaving.has(r.id))),
@@ -868,6 +872,11 @@ export class Orchestrator {
     }]);
     this.deps.workloadChanges?.touch([w.id]);
     await this.enqueue([w.id]);
+  }
+
+  /** A node's name for messages, or its id when it is not known (yet). */
+  #nodeName(id: string): string {
+    return this.#nodeNames.get(id) ?? id;
   }
 
   /**
