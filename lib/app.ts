@@ -1,3 +1,4 @@
+import { issueDetails } from "./api/issues.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -96,11 +97,7 @@ export async function createApp(ctx: AppContext, dirs: AppDirs) {
       if (!result.success) {
         throw new ValidationError(
           "The request does not match the schema: see details for each field",
-          result.error.issues.map((i) => ({
-            path: i.path.map(String).join("."),
-            code: i.code,
-            message: i.message,
-          })),
+          issueDetails(result.error),
         );
       }
     },

@@ -4,6 +4,7 @@
  * form. Parsing resolves every default, including the template's image and resources, so a
  * stored spec means the same thing after a template's defaults change.
  */
+import { issueDetails } from "../api/issues.ts";
 import { z } from "@hono/zod-openapi";
 import { ValidationError } from "../errors.ts";
 import {
@@ -139,14 +140,8 @@ export function applyWorkloadPatch(current: WorkloadSpec, patch: WorkloadPatch):
   );
 }
 
-/** Validation issues in the shape the API answers with (`path` dotted, as in lib/app.ts). */
-export function issueDetails(error: z.ZodError): { path: string; code: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    code: issue.code,
-    message: issue.message,
-  }));
-}
+/** Validation issues in the shape the API answers with (lib/api/issues.ts). */
+export { issueDetails };
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,3 +1,4 @@
+import { issueDetails } from "@/lib/api/issues.ts";
 import { z } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { apiRoute } from "@/lib/web/define.ts";
@@ -69,11 +70,7 @@ export const handler = {
     if (!parsed.success) {
       throw new ValidationError(
         "The command does not match the schema: see details for each field",
-        parsed.error.issues.map((i) => ({
-          path: i.path.map(String).join("."),
-          code: i.code,
-          message: i.message,
-        })),
+        issueDetails(parsed.error),
       );
     }
     const command = parsed.data;
