@@ -15,6 +15,17 @@ import { loadPolicy } from "./policy.ts";
 import { defaultStateDir, deleteState, generateKeyPair, loadState, saveState } from "./state.ts";
 import { signedFetch } from "./signed_fetch.ts";
 import { runDoctor } from "./doctor.ts";
+import { serviceCommand } from "./cli_service.ts";
+import {
+  type AgentSettings,
+  applySettingsFlags,
+  describeSchedule,
+  FlagError,
+  loadSettings,
+  saveSettings,
+  SETTINGS_OPTIONS,
+  type SettingsFlags,
+} from "./settings_flags.ts";
 
 /** Where CLI output goes (tests capture it). */
 export interface Io {
@@ -35,12 +46,22 @@ export class CliError extends Error {
 const USAGE = `lattice-agent ${VERSION}: turn this machine into a Lattice node
 
 Usage:
-  lattice-agent join --server URL --token TOKEN [--name NAME] [--label key=value]...
-  lattice-agent run [--policy FILE]
+  lattice-agent join --server URL --token TOKEN [--name NAME] [--label key=value]... [SHARE]
+  lattice-agent run [--policy FILE] [SHARE]
   lattice-agent status
   lattice-agent doctor
   lattice-agent reset [--yes]
+  lattice-agent service install|start|stop|uninstall|status
   lattice-agent version
+
+What this machine shares (SHARE; saved in the state dir, sent to the control plane):
+  --hours "mon-fri 18:00-08:00; sat,sun 00:00-24:00"
+                    computation hours: new work starts only inside them ("always" clears them)
+  --timezone ZONE   IANA zone of the hours (default: this machine's zone)
+  --max-cpu 50%     share of the CPU cores offered
+  --max-memory 4GiB memory offered (MiB/GiB/TiB; 4G = 4GiB)
+  --max-disk 20GiB  disk offered
+An admin's hours or offer set in the dashboard take precedence over these.
 
 Options for every command:
   --state-dir DIR   where the node's identity and buffer live
@@ -62,6 +83,8 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await doctor(rest, io);
       case "reset":
         return await reset(rest, io);
+      case "service":
+        return await serviceCommand(rest, io);
       case "version":
       case "--version":
         io.out(
@@ -126,6 +149,7 @@ async function join(args: string[], io: Io): Promise<number> {
     token: { type: "string" },
     name: { type: "string" },
     label: { type: "string", multiple: true },
+    ...SETTINGS_OPTIONS,
   });
   const server = values.server as string | undefined;
   const token = (values.token as string | undefined) ?? io.env.LATTICE_JOIN_TOKEN;
@@ -154,6 +178,7 @@ async function join(args: string[], io: Io): Promise<number> {
   if (!parsedLabels.success) {
     throw new CliError(`invalid --label: ${parsedLabels.error.issues[0].message}`, 2);
   }
+  const settings = settingsFrom(null, values);
   const dir = stateDirOf(values, io);
   const existing = await loadState(dir).catch(() => null);
   if (existing) {
@@ -200,7 +225,9 @@ async function join(args: string[], io: Io): Promise<number> {
     joinedAt: new Date().toISOString(),
     publicKey: keys.publicKey,
   }, keys.privateKeyPkcs8);
+  if (settings) await saveSettings(dir, settings);
   io.out(`Joined ${serverUrl} as node ${joined.nodeId} ("${name}") in pool ${joined.poolName}.`);
+  if (settings) describeSettings(settings, io);
   io.out(
     joined.approval === "approved"
       ? "The pool approves new nodes automatically."
@@ -211,9 +238,17 @@ async function join(args: string[], io: Io): Promise<number> {
 }
 
 async function run(args: string[], io: Io): Promise<number> {
-  const values = parse(args, { policy: { type: "string" } });
+  const values = parse(args, { policy: { type: "string" }, ...SETTINGS_OPTIONS });
   const dir = stateDirOf(values, io);
   const { state, privateKey } = await requireState(dir);
+  const saved = await loadSettings(dir).catch((err) => {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  });
+  const settings = settingsFrom(saved, values);
+  if (settings && settings !== saved) {
+    await saveSettings(dir, settings);
+    describeSettings(settings, io);
+  }
   const policyPath = (values.policy as string | undefined) ?? `${dir}/policy.json`;
   const explicit = values.policy !== undefined;
   const { policy, source } = await loadPolicy(
@@ -240,6 +275,7 @@ async function run(args: string[], io: Io): Promise<number> {
     privateKey,
     labels: state.labels,
     policy,
+    settings,
     log,
     dockerHost: io.env.DOCKER_HOST,
     backoff: io.env.LATTICE_AGENT_BACKOFF_BASE_MS
@@ -266,6 +302,37 @@ async function run(args: string[], io: Io): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGTERM", stop);
     Deno.removeSignalListener("SIGINT", stop);
+  }
+}
+
+/** The saved settings with the flags applied (`saved` itself when no flag was given). */
+function settingsFrom(
+  saved: AgentSettings | null,
+  values: Record<string, unknown>,
+): AgentSettings | null {
+  const flags: SettingsFlags = {};
+  for (const key of Object.keys(SETTINGS_OPTIONS) as (keyof SettingsFlags)[]) {
+    if (values[key] !== undefined) flags[key] = values[key] as string;
+  }
+  if (Object.keys(flags).length === 0) return saved;
+  try {
+    return applySettingsFlags(saved, flags);
+  } catch (err) {
+    if (err instanceof FlagError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+function describeSettings(settings: AgentSettings, io: Io): void {
+  if (settings.schedule !== undefined) io.out(`Hours:  ${describeSchedule(settings.schedule)}`);
+  const offer = settings.offer;
+  if (offer) {
+    const parts = [
+      offer.cpuPercent !== undefined ? `${offer.cpuPercent}% CPU` : null,
+      offer.memoryMiB !== undefined ? `${offer.memoryMiB} MiB memory` : null,
+      offer.diskGiB !== undefined ? `${offer.diskGiB} GiB disk` : null,
+    ].filter((p) => p !== null);
+    if (parts.length > 0) io.out(`Offers: ${parts.join(", ")}`);
   }
 }
 

@@ -30,6 +30,12 @@ Deno.test("join explains what it needs and refuses malformed options", async () 
       [["join", "--server", "not a url", "--token", "t"], /--server must be a URL/],
       [["join", "--server", "http://x", "--token", "t", "--label", "novalue"], /key=value/],
       [["join", "--server", "http://x", "--token", "t", "--colour", "red"], /Unknown option/i],
+      [
+        ["join", "--server", "http://x", "--token", "t", "--hours", "mon-fry 18:00-08:00"],
+        /--hours: "mon-fry": unknown day \(use mon…sun\)/,
+      ],
+      [["join", "--server", "http://x", "--token", "t", "--max-cpu", "150%"], /--max-cpu: "150%"/],
+      [["join", "--server", "http://x", "--token", "t", "--max-memory", "4"], /--max-memory: "4"/],
     ];
     for (const [args, message] of cases) {
       const t = io({ LATTICE_AGENT_STATE_DIR: dir });
@@ -90,4 +96,47 @@ Deno.test("version names the agent and protocol versions", async () => {
   const t = io();
   assert.equal(await main(["version"], t.io), 0);
   assert.match(t.out[0], /^lattice-agent \d+\.\d+\.\d+ \(protocol 1, deno /);
+});
+
+Deno.test("join saves the owner's hours and offer in settings.json", async () => {
+  const dir = await Deno.makeTempDir();
+  const nodeId = crypto.randomUUID();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      Response.json({
+        nodeId,
+        approval: "approved",
+        poolId: crypto.randomUUID(),
+        poolName: "default",
+      }, { status: 201 }),
+  );
+  try {
+    const t = io({ LATTICE_AGENT_STATE_DIR: dir });
+    const code = await main([
+      "join",
+      "--server",
+      `http://127.0.0.1:${server.addr.port}`,
+      "--token",
+      "ljt_x",
+      "--hours",
+      "mon-fri 18:00-08:00",
+      "--timezone",
+      "Europe/Paris",
+      "--max-cpu",
+      "50%",
+      "--max-memory",
+      "4GiB",
+    ], t.io);
+    assert.equal(code, 0, t.err.join("\n"));
+    const saved = JSON.parse(await Deno.readTextFile(`${dir}/settings.json`));
+    assert.deepEqual(saved.offer, { cpuPercent: 50, memoryMiB: 4096 });
+    assert.equal(saved.schedule.timezone, "Europe/Paris");
+    assert.deepEqual(saved.schedule.windows[0], { day: 1, start: "18:00", end: "08:00" });
+    assert.equal(saved.schedule.windows.length, 5);
+    assert.match(t.out.join("\n"), /Offers: 50% CPU, 4096 MiB memory/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

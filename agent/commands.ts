@@ -10,6 +10,8 @@ import {
 import { findAllocation, inventoryItem } from "./inventory.ts";
 import { checkContainer, checkVolume, type LocalPolicy } from "./policy.ts";
 import type { AgentEvent } from "../lib/protocol.ts";
+import type { Schedule } from "../scheduler/types.ts";
+import { hoursRefusal } from "./local_hours.ts";
 
 /** What command handlers need from the agent around them. */
 export interface CommandContext {
@@ -24,6 +26,10 @@ export interface CommandContext {
   logs(id: string, lines: LogLine[], done: boolean): void;
   /** Choose a free host port on `hostIp`. */
   freePort?(hostIp: string): number;
+  /** The owner's computation hours (null: always); deploy and start wait for them. */
+  hours?(): Schedule | null;
+  /** The clock the hours are checked against (tests set it). */
+  now?(): Date;
 }
 
 /** A command failed in a way the server should see: code, message and (for policy) the rule. */
@@ -135,6 +141,12 @@ export class CommandRunner {
   }
 
   #dispatch(id: string, command: Command): Promise<unknown> {
+    const refusal = hoursRefusal(
+      command.action,
+      this.ctx.hours?.() ?? null,
+      this.ctx.now?.() ?? new Date(),
+    );
+    if (refusal) throw new CommandFailure(refusal);
     switch (command.action) {
       case "deploy":
         return this.#deploy(command);

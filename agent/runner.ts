@@ -18,6 +18,7 @@ import { DockerClient, type DockerEvent } from "./docker/mod.ts";
 import { isAllocationId, readInventory, toContainerState } from "./inventory.ts";
 import { Outbox } from "./outbox.ts";
 import type { LocalPolicy } from "./policy.ts";
+import type { AgentSettings } from "./settings_flags.ts";
 import { dockerCapabilities, gatherCapabilities } from "./capabilities.ts";
 import { createMetricsSampler } from "./system/metrics.ts";
 
@@ -32,6 +33,8 @@ export interface RunnerOptions {
   privateKey: CryptoKey;
   labels: LabelMap;
   policy: LocalPolicy;
+  /** The owner's hours and offer (`--hours`, `--max-cpu`…): sent in hello, hours enforced. */
+  settings?: AgentSettings | null;
   log: Logger;
   dockerHost?: string;
   /** Tests shorten the backoff. */
@@ -72,6 +75,7 @@ export class AgentRunner {
       docker: () => this.#docker,
       event: (e) => this.#event(e),
       logs: (id, lines, done) => this.#connection.send({ type: "logs", id, lines, done }),
+      hours: () => this.options.settings?.schedule ?? null,
     });
     this.#connection = new AgentConnection({
       serverUrl: this.options.serverUrl,
@@ -165,6 +169,7 @@ export class AgentRunner {
       capabilities,
       labels: this.options.labels,
       inventory,
+      ...(this.options.settings ? { settings: this.options.settings } : {}),
     };
   }
 

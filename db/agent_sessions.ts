@@ -13,14 +13,23 @@ export async function markNodeOnline(
     capabilities: Capabilities;
     labels: LabelMap;
     remoteAddr: string | null;
+    /** The owner's hours and offer, when the agent sent them (issue 6). */
+    settings?: { schedule?: unknown; offer?: unknown };
   },
-): Promise<void> {
-  await db.query(
+): Promise<{ settingsApplied: boolean }> {
+  // The owner's settings apply unless an admin pinned them; a field the agent left out stays.
+  const settings = hello.settings;
+  const json = (v: unknown) => v === null || v === undefined ? null : JSON.stringify(v);
+  const rows = await db.query(
     `UPDATE nodes SET status = 'online', connected_at = now(), last_seen_at = now(),
        agent_version = $2, capabilities = $3::text::jsonb,
        labels = CASE WHEN labels_pinned THEN labels ELSE $4::text::jsonb END,
-       remote_addr = $5, docker_healthy = $6, offline_since = NULL, updated_at = now()
-     WHERE id = $1`,
+       remote_addr = $5, docker_healthy = $6, offline_since = NULL, updated_at = now(),
+       schedule = CASE WHEN $7::boolean AND NOT settings_pinned THEN $8::text::jsonb
+                  ELSE schedule END,
+       offer = CASE WHEN $9::boolean AND NOT settings_pinned THEN $10::text::jsonb
+               ELSE offer END
+     WHERE id = $1 RETURNING settings_pinned`,
     [
       nodeId,
       hello.agentVersion,
@@ -28,8 +37,15 @@ export async function markNodeOnline(
       JSON.stringify(hello.labels),
       hello.remoteAddr,
       hello.capabilities.docker !== null,
+      settings?.schedule !== undefined,
+      json(settings?.schedule),
+      settings?.offer !== undefined,
+      json(settings?.offer),
     ],
   );
+  const sent = settings !== undefined &&
+    (settings.schedule !== undefined || settings.offer !== undefined);
+  return { settingsApplied: sent && rows.length > 0 && rows[0].settings_pinned === false };
 }
 
 /** Mark nodes offline; returns the ids that changed (were online). */
@@ -349,13 +365,33 @@ export async function listNodeEvents(
 export async function recordPendingHello(
   db: Queryable,
   nodeId: string,
-  hello: { agentVersion: string; capabilities: Capabilities; labels: LabelMap },
+  hello: {
+    agentVersion: string;
+    capabilities: Capabilities;
+    labels: LabelMap;
+    settings?: { schedule?: unknown; offer?: unknown };
+  },
 ): Promise<void> {
+  const settings = hello.settings;
+  const json = (v: unknown) => v === null || v === undefined ? null : JSON.stringify(v);
   await db.query(
     `UPDATE nodes SET agent_version = $2, capabilities = $3::text::jsonb,
        labels = CASE WHEN labels_pinned THEN labels ELSE $4::text::jsonb END,
+       schedule = CASE WHEN $5::boolean AND NOT settings_pinned THEN $6::text::jsonb
+                  ELSE schedule END,
+       offer = CASE WHEN $7::boolean AND NOT settings_pinned THEN $8::text::jsonb
+               ELSE offer END,
        last_seen_at = now(), updated_at = now()
      WHERE id = $1 AND approval = 'pending'`,
-    [nodeId, hello.agentVersion, JSON.stringify(hello.capabilities), JSON.stringify(hello.labels)],
+    [
+      nodeId,
+      hello.agentVersion,
+      JSON.stringify(hello.capabilities),
+      JSON.stringify(hello.labels),
+      settings?.schedule !== undefined,
+      json(settings?.schedule),
+      settings?.offer !== undefined,
+      json(settings?.offer),
+    ],
   );
 }

@@ -8,13 +8,16 @@ export interface NodeSettingsPatch {
   /** Replaces every label and pins them (the agent's hello no longer overwrites them). */
   labels?: LabelMap;
   drained?: boolean;
-  /** Null: always available. */
+  /** Null: always available. Setting it (or offer) pins both: the agent's hello no longer
+   * overwrites them. */
   schedule?: Schedule | null;
   evacuateOutsideHours?: boolean;
   /** Null: the node offers everything it has. */
   offer?: Offer | null;
   /** False hands the node back to automatic pool membership; true pins it where it is. */
   poolPinned?: boolean;
+  /** False lets the owner's hours and offer (agent hello) apply again; true keeps the current. */
+  settingsPinned?: boolean;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function updateNodeSettings(
        schedule = CASE WHEN $4::boolean THEN $5::text::jsonb ELSE schedule END,
        evacuate_outside_hours = coalesce($6::boolean, evacuate_outside_hours),
        offer = CASE WHEN $7::boolean THEN $8::text::jsonb ELSE offer END,
+       settings_pinned = coalesce($10::boolean, settings_pinned OR $4::boolean OR $7::boolean),
        pool_pinned = coalesce($9::boolean, pool_pinned),
        updated_at = now()
      WHERE id = $1 RETURNING id`,
@@ -48,6 +52,7 @@ export async function updateNodeSettings(
       patch.offer !== undefined,
       json(patch.offer),
       patch.poolPinned ?? null,
+      patch.settingsPinned ?? null,
     ],
   );
   return rows.length > 0;

@@ -40,6 +40,8 @@ export interface Node {
   offer: Offer | null;
   /** An admin set the labels: the agent's hello no longer replaces them. */
   labelsPinned: boolean;
+  /** An admin set the hours or offer: the owner's settings in the agent's hello are ignored. */
+  settingsPinned: boolean;
   /** An admin placed the node in its pool by hand: criteria no longer move it. */
   poolPinned: boolean;
   /** 0–1000 (DESIGN §5); 500 until the rank job first runs. */
@@ -102,7 +104,7 @@ export const COLUMNS = `n.id, n.name, n.public_key, n.approval, n.approval_reaso
   n.approved_at, n.pool_id, p.name AS pool_name, n.join_token_id, n.labels, n.capabilities,
   n.agent_version, n.status, n.docker_healthy, n.last_seen_at, n.connected_at, n.last_metrics,
   n.drained, n.schedule, n.evacuate_outside_hours, n.offer, n.labels_pinned, n.pool_pinned,
-  n.rank, n.rank_parts, n.rank_updated_at, n.created_at, n.updated_at`;
+  n.settings_pinned, n.rank, n.rank_parts, n.rank_updated_at, n.created_at, n.updated_at`;
 /** Nodes with their pool's name. */
 export const FROM = "nodes n LEFT JOIN pools p ON p.id = n.pool_id";
 
@@ -134,6 +136,7 @@ export function toNode(row: Row): Node {
     evacuateOutsideHours: row.evacuate_outside_hours as boolean,
     offer: (row.offer as Offer | null) ?? null,
     labelsPinned: row.labels_pinned as boolean,
+    settingsPinned: row.settings_pinned as boolean,
     poolPinned: row.pool_pinned as boolean,
     rank: row.rank as number,
     rankParts: (row.rank_parts as RankParts | null) ?? null,

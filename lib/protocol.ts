@@ -8,6 +8,7 @@
  * server `ack`s once stored), server `command` → agent `result` (exactly one per id).
  */
 import { z } from "zod";
+import { Schedule } from "../scheduler/types.ts";
 
 /** Bumped on any incompatible change; the server refuses other versions with a clear message. */
 export const PROTOCOL_VERSION = 1;
@@ -293,6 +294,21 @@ export type AgentEvent = z.infer<typeof AgentEvent>;
 const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Timestamp = z.string().datetime({ offset: true });
 
+/** What the owner offers of the machine: caps on its CPU share, memory and disk. */
+export const NodeOfferShape = z.object({
+  cpuPercent: z.number().int().min(1).max(100).optional(),
+  memoryMiB: z.number().int().min(0).max(1e9).optional(),
+  diskGiB: z.number().int().min(0).max(1e9).optional(),
+});
+/**
+ * The owner's settings (`lattice-agent join --hours … --max-cpu …`). Absent fields leave the
+ * server's values alone; null clears them. The server ignores them once an admin set either.
+ */
+export const AgentSettings = z.object({
+  schedule: Schedule.nullable().optional(),
+  offer: NodeOfferShape.nullable().optional(),
+});
+
 export const Hello = z.object({
   type: z.literal("hello"),
   protocol: z.number().int(),
@@ -301,6 +317,8 @@ export const Hello = z.object({
   capabilities: Capabilities,
   labels: LabelMap,
   inventory: z.array(InventoryItem).max(1000),
+  /** Optional: agents before issue 6 do not send it. */
+  settings: AgentSettings.optional(),
 });
 export const Proof = z.object({
   type: z.literal("proof"),

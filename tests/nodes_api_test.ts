@@ -131,6 +131,7 @@ appTest("nodes are listed and shown with their pool, fingerprint and containers"
     "rankParts",
     "rankUpdatedAt",
     "schedule",
+    "settingsPinned",
     "status",
   ]);
   assert.equal(alpha.id, ids[0]);

@@ -262,14 +262,18 @@ export class AgentHub implements Omit<SessionHost, never> {
     if (previous && previous !== session) {
       previous.close(CLOSE.replaced, "replaced by a newer session");
     }
+    let settingsApplied = false;
     await this.#serial(node.id, async () => {
-      await markNodeOnline(this.deps.db, node.id, {
+      ({ settingsApplied } = await markNodeOnline(this.deps.db, node.id, {
         agentVersion: hello.agentVersion,
         capabilities: hello.capabilities,
         labels: hello.labels,
         remoteAddr: session.remoteAddr,
-      });
+        settings: hello.settings,
+      }));
     });
+    // The owner's hours or offer may have changed: the scheduler re-reads the node.
+    if (settingsApplied) this.deps.nodeChanges.emit({ kind: "updated", nodeId: node.id });
     await this.inventory(session, hello.inventory);
     const fresh = await getNodeForSession(this.deps.db, node.id);
     if (session.state === "closed") return;

@@ -303,6 +303,10 @@ export const NodeSchema = z.object({
   poolPinned: z.boolean().openapi({
     description: "Placed in its pool by hand; pool criteria no longer move it",
   }),
+  settingsPinned: z.boolean().openapi({
+    description: "An admin set the hours or offer; the owner's settings from the agent " +
+      "(`join --hours … --max-cpu …`) no longer replace them",
+  }),
   createdAt: z.iso.datetime(),
   approvedAt: z.iso.datetime().nullable(),
   publicKeyFingerprint: z.string().openapi({
@@ -338,6 +342,7 @@ export function nodeDto(n: Node): z.infer<typeof NodeSchema> {
     offer: n.offer,
     labelsPinned: n.labelsPinned,
     poolPinned: n.poolPinned,
+    settingsPinned: n.settingsPinned,
     createdAt: n.createdAt.toISOString(),
     approvedAt: n.approvedAt?.toISOString() ?? null,
     publicKeyFingerprint: publicKeyFingerprint(n.publicKey),
@@ -502,6 +507,10 @@ export const UpdateNodeRequest = z.strictObject({
   poolPinned: z.boolean().optional().openapi({
     description: "false: pool criteria decide the node's pool again, at once; true: keep it " +
       "where it is",
+  }),
+  settingsPinned: z.boolean().optional().openapi({
+    description: "false: the owner's hours and offer apply again from the agent's next hello; " +
+      "setting schedule or offer pins them",
   }),
 }).refine((p) => Object.keys(p).length > 0, "give at least one field to change")
   .openapi("UpdateNodeRequest");

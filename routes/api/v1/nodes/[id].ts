@@ -38,7 +38,8 @@ export const handler = {
     summary: "Change a node's labels, drain, computation hours, offer or pool pinning",
     description: "Setting labels pins them (the agent's next hello no longer replaces them) " +
       "and re-evaluates the node's pool; `poolPinned: false` hands the node back to pool " +
-      "criteria at once.",
+      "criteria at once. Setting schedule or offer pins both (the owner's `--hours`/`--max-*` " +
+      "sent by the agent no longer apply); `settingsPinned: false` lets them apply again.",
     tags: ["nodes"],
     request: { params: IdParam, body: jsonBody(UpdateNodeRequest) },
     responses: {
