@@ -15,13 +15,16 @@ import { loadPolicy } from "./policy.ts";
 import { defaultStateDir, deleteState, generateKeyPair, loadState, saveState } from "./state.ts";
 import { signedFetch } from "./signed_fetch.ts";
 import { runDoctor } from "./doctor.ts";
-import { serviceCommand } from "./cli_service.ts";
+import { deviceLogin, DeviceLoginError } from "./device_login.ts";
+import { installAfterJoin, serviceCommand, type ServiceDeps } from "./cli_service.ts";
+import { KeepAwake } from "./keep_awake.ts";
 import {
-  type AgentSettings,
   applySettingsFlags,
   describeSchedule,
   FlagError,
   loadSettings,
+  nodeLabels,
+  type SavedSettings,
   saveSettings,
   SETTINGS_OPTIONS,
   type SettingsFlags,
@@ -34,6 +37,10 @@ export interface Io {
   /** Ask a yes/no question; true for yes. */
   confirm(question: string): Promise<boolean>;
   env: Record<string, string | undefined>;
+  /** Stops a waiting device sign-in (tests; interactively, Ctrl-C does). */
+  signal?: AbortSignal;
+  /** What `join --service install` runs on (tests pass fakes; default: this machine). */
+  serviceDeps?: ServiceDeps;
 }
 
 /** A failure the CLI reports as one line and an exit code. */
@@ -46,7 +53,9 @@ export class CliError extends Error {
 const USAGE = `lattice-agent ${VERSION}: turn this machine into a Lattice node
 
 Usage:
-  lattice-agent join --server URL --token TOKEN [--name NAME] [--label key=value]... [SHARE]
+  lattice-agent join --server URL [--token TOKEN] [--name NAME] [--label key=value]...
+                     [--service install] [SHARE]
+                     (without --token: shows a code to approve on the dashboard's /device page)
   lattice-agent run [--policy FILE] [SHARE]
   lattice-agent status
   lattice-agent doctor
@@ -61,6 +70,8 @@ What this machine shares (SHARE; saved in the state dir, sent to the control pla
   --max-cpu 50%     share of the CPU cores offered
   --max-memory 4GiB memory offered (MiB/GiB/TiB; 4G = 4GiB)
   --max-disk 20GiB  disk offered
+  --keep-awake      keep this machine from sleeping during its hours (--no-keep-awake: stop)
+  --cluster NAME    group machines into a named cluster (node label lattice.cluster=NAME)
 An admin's hours or offer set in the dashboard take precedence over these.
 
 Options for every command:
@@ -143,19 +154,41 @@ async function requireState(dir: string) {
   return loaded;
 }
 
+/** The device sign-in: show a code, wait for an admin to approve it; Ctrl-C stops cleanly. */
+async function signInWithCode(serverUrl: string, io: Io): Promise<string> {
+  const abort = new AbortController();
+  const stop = () => abort.abort(new CliError("Stopped: this machine did not join.", 130));
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    return await deviceLogin(serverUrl, io.out, io.signal ?? abort.signal);
+  } catch (err) {
+    if (err instanceof DeviceLoginError) throw new CliError(err.message, err.exitCode);
+    if (abort.signal.aborted) throw abort.signal.reason;
+    if (io.signal?.aborted) throw new CliError("Stopped: this machine did not join.", 130);
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+}
+
 async function join(args: string[], io: Io): Promise<number> {
   const values = parse(args, {
     server: { type: "string" },
     token: { type: "string" },
     name: { type: "string" },
     label: { type: "string", multiple: true },
+    service: { type: "string" },
     ...SETTINGS_OPTIONS,
   });
+  if (values.service !== undefined && values.service !== "install") {
+    throw new CliError(`--service: "${values.service}": the only choice is --service install`, 2);
+  }
   const server = values.server as string | undefined;
-  const token = (values.token as string | undefined) ?? io.env.LATTICE_JOIN_TOKEN;
-  if (!server || !token) {
+  // Without a token, the device sign-in below obtains one once an admin approves a code.
+  let token = (values.token as string | undefined) ?? io.env.LATTICE_JOIN_TOKEN;
+  if (!server) {
     throw new CliError(
-      "join needs --server URL and --token TOKEN (ask an admin for a join token)",
+      "join needs --server URL (and --token TOKEN, or approve the code it shows on the dashboard)",
       2,
     );
   }
@@ -187,13 +220,14 @@ async function join(args: string[], io: Io): Promise<number> {
         "Run `lattice-agent reset` first to join again.",
     );
   }
+  if (!token) token = await signInWithCode(serverUrl, io);
   const name = (values.name as string | undefined) ?? Deno.hostname();
   const keys = await generateKeyPair();
   const body: JoinRequest = {
     token,
     publicKey: keys.publicKey,
     name,
-    labels: parsedLabels.data,
+    labels: nodeLabels(parsedLabels.data, settings),
     agentVersion: VERSION,
   };
   let res: Response;
@@ -233,6 +267,10 @@ async function join(args: string[], io: Io): Promise<number> {
       ? "The pool approves new nodes automatically."
       : "An admin must approve this node before it takes work (Approvals in the dashboard).",
   );
+  if (values.service === "install") {
+    await installAfterJoin(dir, io, io.serviceDeps);
+    return 0;
+  }
   io.out(`Start it with: lattice-agent run${values["state-dir"] ? ` --state-dir ${dir}` : ""}`);
   return 0;
 }
@@ -273,9 +311,10 @@ async function run(args: string[], io: Io): Promise<number> {
     serverUrl: state.serverUrl,
     nodeId: state.nodeId,
     privateKey,
-    labels: state.labels,
+    labels: nodeLabels(state.labels, settings),
     policy,
     settings,
+    keepAwake: new KeepAwake({ os: Deno.build.os, pid: Deno.pid }),
     log,
     dockerHost: io.env.DOCKER_HOST,
     backoff: io.env.LATTICE_AGENT_BACKOFF_BASE_MS
@@ -307,24 +346,28 @@ async function run(args: string[], io: Io): Promise<number> {
 
 /** The saved settings with the flags applied (`saved` itself when no flag was given). */
 function settingsFrom(
-  saved: AgentSettings | null,
+  saved: SavedSettings | null,
   values: Record<string, unknown>,
-): AgentSettings | null {
-  const flags: SettingsFlags = {};
+): SavedSettings | null {
+  const flags: Record<string, unknown> = {};
   for (const key of Object.keys(SETTINGS_OPTIONS) as (keyof SettingsFlags)[]) {
-    if (values[key] !== undefined) flags[key] = values[key] as string;
+    if (values[key] !== undefined) flags[key] = values[key];
   }
   if (Object.keys(flags).length === 0) return saved;
   try {
-    return applySettingsFlags(saved, flags);
+    return applySettingsFlags(saved, flags as SettingsFlags);
   } catch (err) {
     if (err instanceof FlagError) throw new CliError(err.message, 2);
     throw err;
   }
 }
 
-function describeSettings(settings: AgentSettings, io: Io): void {
+function describeSettings(settings: SavedSettings, io: Io): void {
   if (settings.schedule !== undefined) io.out(`Hours:  ${describeSchedule(settings.schedule)}`);
+  if (settings.cluster !== undefined) io.out(`Cluster: ${settings.cluster}`);
+  if (settings.keepAwake !== undefined) {
+    io.out(`Keep awake: ${settings.keepAwake ? "yes, during the hours" : "no"}`);
+  }
   const offer = settings.offer;
   if (offer) {
     const parts = [

@@ -293,3 +293,32 @@ export function realServiceDeps(): ServiceDeps {
     },
   };
 }
+
+/**
+ * `join --service install`: install the service right after a successful join. The join is
+ * kept whatever happens here; on failure the person is told (the service's own message, then
+ * how to run the agent meanwhile). True when the service was installed.
+ */
+export async function installAfterJoin(
+  stateDir: string,
+  io: ServiceIo,
+  deps: ServiceDeps = realServiceDeps(),
+): Promise<boolean> {
+  let code: number;
+  try {
+    code = await serviceCommand(["install", "--state-dir", stateDir], io, deps);
+  } catch (err) {
+    io.err(
+      `lattice-agent: cannot install the service: ${err instanceof Error ? err.message : err}`,
+    );
+    code = 1;
+  }
+  if (code === 0) return true;
+  io.err(
+    "The join succeeded and is kept, but the background service is not installed. " +
+      `Meanwhile, start the agent in a terminal with: lattice-agent run --state-dir ${stateDir}` +
+      " — and once the problem above is fixed: lattice-agent service install" +
+      ` --state-dir ${stateDir}`,
+  );
+  return false;
+}

@@ -18,7 +18,9 @@ import { DockerClient, type DockerEvent } from "./docker/mod.ts";
 import { isAllocationId, readInventory, toContainerState } from "./inventory.ts";
 import { Outbox } from "./outbox.ts";
 import type { LocalPolicy } from "./policy.ts";
-import type { AgentSettings } from "./settings_flags.ts";
+import { helloSettings, type SavedSettings } from "./settings_flags.ts";
+import type { KeepAwake } from "./keep_awake.ts";
+import { type AwakeHours, startAwakeHours } from "./awake_hours.ts";
 import { dockerCapabilities, gatherCapabilities } from "./capabilities.ts";
 import { createMetricsSampler } from "./system/metrics.ts";
 
@@ -34,7 +36,9 @@ export interface RunnerOptions {
   labels: LabelMap;
   policy: LocalPolicy;
   /** The owner's hours and offer (`--hours`, `--max-cpu`…): sent in hello, hours enforced. */
-  settings?: AgentSettings | null;
+  settings?: SavedSettings | null;
+  /** Held while inside the hours when `settings.keepAwake` is on (`--keep-awake`). */
+  keepAwake?: KeepAwake | null;
   log: Logger;
   dockerHost?: string;
   /** Tests shorten the backoff. */
@@ -61,6 +65,7 @@ export class AgentRunner {
   #dockerLoop: Promise<void> | null = null;
   #capabilities: Hello["capabilities"] | null = null;
   #dockerUp = Promise.withResolvers<void>();
+  #awake: AwakeHours | null = null;
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -115,7 +120,16 @@ export class AgentRunner {
         log.debug("session ended", { reason });
       },
     });
+    // Stopped while the outbox was opening (a SIGTERM at start-up): do not connect at all.
+    if (this.#stop.signal.aborted) this.#connection.stop();
     this.#dockerLoop = this.#watchDocker();
+    if (this.options.settings?.keepAwake && this.options.keepAwake) {
+      this.#awake = startAwakeHours({
+        keepAwake: this.options.keepAwake,
+        schedule: () => this.options.settings?.schedule ?? null,
+        log,
+      });
+    }
     const outcome = await this.#connection.run();
     await this.close();
     return outcome;
@@ -124,6 +138,7 @@ export class AgentRunner {
   /** Stop: close the session, stop watching Docker, write the buffer. Workloads keep running. */
   stop(): void {
     this.#stop.abort();
+    this.#awake?.stop();
     this.#connection?.stop();
   }
 
@@ -131,6 +146,8 @@ export class AgentRunner {
   async close(): Promise<void> {
     this.#stop.abort();
     clearInterval(this.#heartbeatTimer);
+    this.#awake?.stop();
+    this.#awake = null;
     this.#commands?.cancelAll();
     await this.#dockerLoop?.catch(() => {});
     await this.#outbox?.close();
@@ -169,7 +186,7 @@ export class AgentRunner {
       capabilities,
       labels: this.options.labels,
       inventory,
-      ...(this.options.settings ? { settings: this.options.settings } : {}),
+      ...(this.options.settings ? { settings: helloSettings(this.options.settings) } : {}),
     };
   }
 

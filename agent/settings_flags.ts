@@ -10,6 +10,48 @@ import { isTimeZone, type Schedule, type ScheduleWindow } from "../scheduler/typ
 
 export { AgentSettings };
 export type AgentSettings = z.infer<typeof AgentSettings>;
+
+/** The node label `--cluster NAME` sets: usable as a placement constraint and in pool criteria. */
+export const CLUSTER_LABEL = "lattice.cluster";
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * What `settings.json` holds: the owner's settings sent to the control plane, plus the ones that
+ * stay on this machine (`keepAwake`) or become a label (`cluster`). Files written before these
+ * fields existed still load.
+ */
+export const SavedSettings = AgentSettings.extend({
+  keepAwake: z.boolean().optional(),
+  cluster: z.string().regex(DNS_LABEL).optional(),
+});
+export type SavedSettings = z.infer<typeof SavedSettings>;
+
+/** The part of the saved settings the hello sends (no local-only fields). */
+export function helloSettings(settings: SavedSettings): AgentSettings {
+  const sent: AgentSettings = {};
+  if (settings.schedule !== undefined) sent.schedule = settings.schedule;
+  if (settings.offer !== undefined) sent.offer = settings.offer;
+  return sent;
+}
+
+/** Check a `--cluster` value: a DNS label. */
+export function parseCluster(text: string): string {
+  if (!DNS_LABEL.test(text)) {
+    throw new FlagError(
+      `--cluster: "${text}": must be a DNS label: lowercase letters, digits and '-', ` +
+        "1 to 63 characters, starting and ending with a letter or digit (e.g. lab-3)",
+    );
+  }
+  return text;
+}
+
+/** The labels the agent sends: the ones it joined with, plus the cluster label when set. */
+export function nodeLabels(
+  labels: Record<string, string>,
+  settings: SavedSettings | null | undefined,
+): Record<string, string> {
+  return settings?.cluster ? { ...labels, [CLUSTER_LABEL]: settings.cluster } : labels;
+}
 type Offer = z.infer<typeof NodeOfferShape>;
 
 /** A flag value the agent cannot use; the message names the flag and what to write instead. */
@@ -180,6 +222,9 @@ export interface SettingsFlags {
   "max-cpu"?: string;
   "max-memory"?: string;
   "max-disk"?: string;
+  "keep-awake"?: boolean;
+  "no-keep-awake"?: boolean;
+  cluster?: string;
 }
 
 /** The `parseArgs` options for the settings flags. */
@@ -189,6 +234,9 @@ export const SETTINGS_OPTIONS = {
   "max-cpu": { type: "string" },
   "max-memory": { type: "string" },
   "max-disk": { type: "string" },
+  "keep-awake": { type: "boolean" },
+  "no-keep-awake": { type: "boolean" },
+  cluster: { type: "string" },
 } as const;
 
 /**
@@ -197,11 +245,17 @@ export const SETTINGS_OPTIONS = {
  * ever set (the hello then leaves the server's values alone).
  */
 export function applySettingsFlags(
-  saved: AgentSettings | null,
+  saved: SavedSettings | null,
   flags: SettingsFlags,
   timezone: string = machineTimezone(),
-): AgentSettings | null {
-  const next: AgentSettings = { ...saved };
+): SavedSettings | null {
+  const next: SavedSettings = { ...saved };
+  if (flags["keep-awake"] && flags["no-keep-awake"]) {
+    throw new FlagError("--keep-awake and --no-keep-awake contradict each other; give one");
+  }
+  if (flags["keep-awake"]) next.keepAwake = true;
+  if (flags["no-keep-awake"]) next.keepAwake = false;
+  if (flags.cluster !== undefined) next.cluster = parseCluster(flags.cluster);
   const zone = flags.timezone !== undefined ? parseTimezone(flags.timezone) : undefined;
   if (flags.hours !== undefined) {
     next.schedule = parseHours(flags.hours, zone ?? timezone);
@@ -225,7 +279,9 @@ export function applySettingsFlags(
     }
     next.offer = offer;
   }
-  return next.schedule === undefined && next.offer === undefined ? null : next;
+  const empty = next.schedule === undefined && next.offer === undefined &&
+    next.keepAwake === undefined && next.cluster === undefined;
+  return empty ? null : next;
 }
 
 /** "mon-fri 18:00-08:00"-like summary of a schedule, for messages. */
@@ -239,7 +295,7 @@ export function describeSchedule(schedule: Schedule | null | undefined): string 
 export const SETTINGS_FILE = "settings.json";
 
 /** The saved settings, or null when none were ever set. A corrupt file is an error. */
-export async function loadSettings(dir: string): Promise<AgentSettings | null> {
+export async function loadSettings(dir: string): Promise<SavedSettings | null> {
   const path = `${dir}/${SETTINGS_FILE}`;
   let text: string;
   try {
@@ -248,7 +304,7 @@ export async function loadSettings(dir: string): Promise<AgentSettings | null> {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
-  const parsed = AgentSettings.safeParse(JSON.parse(text));
+  const parsed = SavedSettings.safeParse(JSON.parse(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
@@ -260,8 +316,8 @@ export async function loadSettings(dir: string): Promise<AgentSettings | null> {
 }
 
 /** Write the settings (atomically: a temporary file renamed over the old one). */
-export async function saveSettings(dir: string, settings: AgentSettings): Promise<void> {
-  const valid = AgentSettings.parse(settings);
+export async function saveSettings(dir: string, settings: SavedSettings): Promise<void> {
+  const valid = SavedSettings.parse(settings);
   const path = `${dir}/${SETTINGS_FILE}`;
   const tmp = `${path}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(valid, null, 2) + "\n", { mode: 0o600 });

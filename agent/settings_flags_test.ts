@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import {
   applySettingsFlags,
+  CLUSTER_LABEL,
   FlagError,
+  helloSettings,
   loadSettings,
   machineTimezone,
+  nodeLabels,
   parseCpu,
   parseHours,
   parseSize,
@@ -150,4 +153,45 @@ Deno.test("settings.json round-trips and a corrupt file is an error", async () =
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("--keep-awake / --no-keep-awake and --cluster are saved with the other settings", async () => {
+  const on = applySettingsFlags(null, { "keep-awake": true, cluster: "lab-3" })!;
+  assert.deepEqual(on, { keepAwake: true, cluster: "lab-3" });
+  const off = applySettingsFlags({ ...on, offer: { cpuPercent: 50 } }, { "no-keep-awake": true })!;
+  assert.deepEqual(off, { keepAwake: false, cluster: "lab-3", offer: { cpuPercent: 50 } });
+  assert.throws(
+    () => applySettingsFlags(null, { "keep-awake": true, "no-keep-awake": true }),
+    /contradict/,
+  );
+  for (const bad of ["Lab", "-lab", "lab_3", "a".repeat(64), ""]) {
+    assert.throws(
+      () => applySettingsFlags(null, { cluster: bad }),
+      (e) => e instanceof FlagError && /--cluster: .*DNS label/.test(e.message),
+      bad,
+    );
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    // A file from before these fields existed still loads.
+    await Deno.writeTextFile(`${dir}/settings.json`, JSON.stringify({ offer: { cpuPercent: 20 } }));
+    assert.deepEqual(await loadSettings(dir), { offer: { cpuPercent: 20 } });
+    await saveSettings(dir, off);
+    assert.deepEqual(await loadSettings(dir), off);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the hello gets the shared settings only; the cluster becomes a node label", () => {
+  assert.deepEqual(
+    helloSettings({ keepAwake: true, cluster: "lab", offer: { cpuPercent: 5 }, schedule: null }),
+    { offer: { cpuPercent: 5 }, schedule: null },
+  );
+  assert.deepEqual(nodeLabels({ gpu: "yes" }, { cluster: "lab-3" }), {
+    gpu: "yes",
+    [CLUSTER_LABEL]: "lab-3",
+  });
+  assert.equal(CLUSTER_LABEL, "lattice.cluster");
+  assert.deepEqual(nodeLabels({ gpu: "yes" }, null), { gpu: "yes" });
 });

@@ -59,6 +59,10 @@ export default function JoinPage({ data }: PageProps<Data>) {
         </li>
       </ol>
       <JoinTokens pools={data.pools} tokens={data.tokens} command={data.command} />
+      <p class="muted">
+        Or sign a machine in with a code: run <code>lattice-agent join --server URL</code>{" "}
+        without a token, then enter the code it shows on <a href="/device">/device</a>.
+      </p>
     </>
   );
 }
