@@ -1,19 +1,12 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { nodeDto } from "@/lib/api/schemas.ts";
-import { callApi, followStream } from "@/lib/web/client/api.ts";
+import { callApi } from "@/lib/web/client/api.ts";
+import { LIVE_LABELS, type LiveState, openLiveSource } from "@/lib/web/client/live_source.ts";
 import { formatBytes } from "@/lib/web/format.ts";
 import { RelativeTime } from "@/components/RelativeTime.tsx";
 
 type NodeDto = ReturnType<typeof nodeDto>;
-type Connection = "connecting" | "live" | "reconnecting" | "signed-out";
-
-const LABELS: Record<Connection, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  "signed-out": "Signed out: reload to sign in",
-};
 
 function Capabilities(props: { node: NodeDto }) {
   const c = props.node.capabilities;
@@ -202,7 +195,7 @@ function PendingNode(props: { node: NodeDto; onDone: (message: string) => void }
 /** Nodes waiting for approval, live from the node stream; approve or reject each. */
 export default function ApprovalQueue(props: { initial: NodeDto[]; streamUrl: string }) {
   const nodes = useSignal(props.initial);
-  const connection = useSignal<Connection>("connecting");
+  const connection = useSignal<LiveState>("connecting");
   const announcement = useSignal("");
 
   useEffect(() => {
@@ -212,7 +205,7 @@ export default function ApprovalQueue(props: { initial: NodeDto[]; streamUrl: st
         ? [...rest, node].sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         : rest;
     };
-    return followStream(props.streamUrl, {
+    return openLiveSource(props.streamUrl, {
       snapshot: (data) => {
         nodes.value = (data as { nodes: NodeDto[] }).nodes
           .filter((n) => n.approval === "pending")
@@ -237,7 +230,7 @@ export default function ApprovalQueue(props: { initial: NodeDto[]; streamUrl: st
           {nodes.value.length === 1 ? "1 node waiting" : `${nodes.value.length} nodes waiting`}
         </span>
         <span class={`live-dot live-${connection.value}`} data-testid="approvals-state">
-          {LABELS[connection.value]}
+          {LIVE_LABELS[connection.value]}
         </span>
       </div>
       <p class="announce" role="status" data-testid="approvals-announce">{announcement.value}</p>

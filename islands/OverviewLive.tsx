@@ -1,29 +1,20 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { Overview } from "@/lib/api/admin_schemas.ts";
-import { followStream } from "@/lib/web/client/api.ts";
+import { LIVE_LABELS, type LiveState, openLiveSource } from "@/lib/web/client/live_source.ts";
 import { formatCores, formatMiB } from "@/lib/web/format.ts";
 import { RelativeTime } from "@/components/RelativeTime.tsx";
 import { UsageMeter } from "@/components/UsageMeter.tsx";
 
-type Connection = "connecting" | "live" | "reconnecting" | "signed-out";
-
-const LABELS: Record<Connection, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  "signed-out": "Signed out: reload to sign in",
-};
-
 /** The overview's counts, capacity, alerts, events and next steps, kept live over SSE. */
 export default function OverviewLive(props: { initial: Overview; streamUrl: string }) {
   const overview = useSignal(props.initial);
-  const connection = useSignal<Connection>("connecting");
+  const connection = useSignal<LiveState>("connecting");
   const updates = useSignal(0);
 
   useEffect(
     () =>
-      followStream(props.streamUrl, {
+      openLiveSource(props.streamUrl, {
         overview: (data) => {
           overview.value = data as Overview;
           updates.value++;
@@ -45,7 +36,7 @@ export default function OverviewLive(props: { initial: Overview; streamUrl: stri
             role="status"
             data-testid="overview-state"
           >
-            {LABELS[connection.value]}
+            {LIVE_LABELS[connection.value]}
           </span>
         </header>
         <div class="overview-stats">

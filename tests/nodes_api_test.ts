@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { base64url } from "../lib/auth/secrets.ts";
 import type { NodeChange } from "../lib/nodes/changes.ts";
 import { appTest, errorOf, json, signUp, type TestApp, USER } from "./helpers/app.ts";
+import { EventReader } from "./helpers/event_reader.ts";
 
 const DEFAULT_POOL = "00000000-0000-4000-8000-000000000001";
 
@@ -39,63 +40,6 @@ function post(app: TestApp, path: string, auth: Record<string, string>, body?: u
     path,
     body === undefined ? { method: "POST", headers: auth } : json(body, { headers: auth }),
   );
-}
-
-/** Server-sent events read off a response body, with a deadline instead of sleeps. */
-class EventReader {
-  #reader: ReadableStreamDefaultReader<string>;
-  #buffer = "";
-
-  constructor(res: Response) {
-    this.#reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  }
-
-  /** The next event (comments skipped), or a thrown error after `timeoutMs`. */
-  async next(timeoutMs = 5000): Promise<{ event: string; data: unknown }> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const end = this.#buffer.indexOf("\n\n");
-      if (end >= 0) {
-        const block = this.#buffer.slice(0, end);
-        this.#buffer = this.#buffer.slice(end + 2);
-        const lines = block.split("\n").filter((l) => !l.startsWith(":"));
-        if (lines.length === 0) continue;
-        const field = (name: string) =>
-          lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
-        return {
-          event: field("event")[0] ?? "message",
-          data: JSON.parse(field("data").join("\n")),
-        };
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no event within ${timeoutMs} ms`)),
-          Math.max(0, deadline - Date.now()),
-        );
-      });
-      try {
-        const { value, done } = await Promise.race([this.#reader.read(), timeout]);
-        if (done) throw new Error("the stream ended");
-        this.#buffer += value;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  }
-
-  /** Events until one satisfies `match`; returns it. */
-  async until(match: (e: { event: string; data: unknown }) => boolean, timeoutMs = 5000) {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const e = await this.next(Math.max(1, deadline - Date.now()));
-      if (match(e)) return e;
-    }
-  }
-
-  async close() {
-    await this.#reader.cancel().catch(() => {});
-  }
 }
 
 appTest("nodes are listed and shown with their pool, fingerprint and containers", async (app) => {

@@ -11,25 +11,35 @@ import type { Command } from "../lib/protocol.ts";
 type Alloc = { id: string; nodeId: string; state: string; generation: number };
 const allocs = (w: Record<string, unknown>) => w.allocations as Alloc[];
 
+type Setup = Parameters<Parameters<typeof withSetup>[1]>[0];
+
+/** A command as the order log records it. */
+const describe = (command: Command) =>
+  command.action === "deploy"
+    ? `deploy ${command.spec.image}`
+    : `${command.action} ${command.allocationId}`;
+
+/** One simulated node answering with `answer`, and a busybox workload running on it. */
+async function runningWeb(setup: Setup, answer: Answer) {
+  await setup.node("alpha", answer);
+  const created = await setup.api("/workloads", {
+    method: "POST",
+    body: JSON.stringify({ name: "web", image: "busybox:1", command: ["sleep", "3600"] }),
+  });
+  const { workload } = await created.json();
+  const first = await setup.until(workload.id, (w) => w.status === "running", "running");
+  return { workload, old: allocs(first)[0] };
+}
+
 appTest("PATCH rolls the new image out before the old container goes", async (app) => {
-  await withSetup(app, async ({ api, node, until }) => {
+  await withSetup(app, async (setup) => {
+    const { api, until } = setup;
     const order: string[] = [];
     const answer: Answer = (command: Command) => {
-      order.push(
-        command.action === "deploy"
-          ? `deploy ${command.spec.image}`
-          : `${command.action} ${command.allocationId}`,
-      );
+      order.push(describe(command));
       return okAnswer(command);
     };
-    await node("alpha", answer);
-    const created = await api("/workloads", {
-      method: "POST",
-      body: JSON.stringify({ name: "web", image: "busybox:1", command: ["sleep", "3600"] }),
-    });
-    const { workload } = await created.json();
-    const first = await until(workload.id, (w) => w.status === "running", "running");
-    const old = allocs(first)[0];
+    const { workload, old } = await runningWeb(setup, answer);
 
     const patched = await api(`/workloads/${workload.id}`, {
       method: "PATCH",
@@ -54,28 +64,18 @@ appTest("PATCH rolls the new image out before the old container goes", async (ap
 appTest(
   "a change that never comes up is rolled back; the old replica serves meanwhile",
   async (app) => {
-    await withSetup(app, async ({ api, node, until }) => {
+    await withSetup(app, async (setup) => {
+      const { api, until } = setup;
       const order: string[] = [];
       const answer: Answer = (command: Command) => {
         if (command.action === "deploy" && command.spec.image === "busybox:broken") {
           order.push("deploy broken (fails)");
           return { ok: false, error: { code: "no_such_image", message: "manifest unknown" } };
         }
-        order.push(
-          command.action === "deploy"
-            ? `deploy ${command.spec.image}`
-            : `${command.action} ${command.allocationId}`,
-        );
+        order.push(describe(command));
         return okAnswer(command);
       };
-      await node("alpha", answer);
-      const created = await api("/workloads", {
-        method: "POST",
-        body: JSON.stringify({ name: "web", image: "busybox:1", command: ["sleep", "3600"] }),
-      });
-      const { workload } = await created.json();
-      const first = await until(workload.id, (w) => w.status === "running", "running");
-      const old = allocs(first)[0];
+      const { workload, old } = await runningWeb(setup, answer);
 
       const patched = await api(`/workloads/${workload.id}`, {
         method: "PATCH",
