@@ -1,23 +1,25 @@
 import { parseArgs } from "node:util";
 import { createLogger, createStdoutSink } from "../lib/log.ts";
-import {
-  type JoinRequest,
-  JoinResponse,
-  LabelMap,
-  NodeSelf,
-  PROTOCOL_VERSION,
-} from "../lib/protocol.ts";
+import { LabelMap, NodeSelf, PROTOCOL_VERSION } from "../lib/protocol.ts";
 import { VERSION } from "../lib/version.ts";
 import { AgentRunner } from "./runner.ts";
 import { DockerClient } from "./docker/mod.ts";
 import { LABELS } from "../lib/protocol.ts";
 import { loadPolicy } from "./policy.ts";
-import { defaultStateDir, deleteState, generateKeyPair, loadState, saveState } from "./state.ts";
+import { defaultStateDir, loadState } from "./state.ts";
+import { deleteStateDir, serviceFile, stopBackgroundAgent } from "./reset.ts";
+import { joinControlPlane, type Joined, JoinError } from "./join.ts";
 import { signedFetch } from "./signed_fetch.ts";
 import { runDoctor } from "./doctor.ts";
 import { deviceLogin, DeviceLoginError } from "./device_login.ts";
-import { installAfterJoin, serviceCommand, type ServiceDeps } from "./cli_service.ts";
+import {
+  installAfterJoin,
+  realServiceDeps,
+  serviceCommand,
+  type ServiceDeps,
+} from "./cli_service.ts";
 import { KeepAwake } from "./keep_awake.ts";
+import { onboardCommand } from "./onboard/command.ts";
 import {
   applySettingsFlags,
   describeSchedule,
@@ -61,6 +63,8 @@ Usage:
   lattice-agent doctor
   lattice-agent reset [--yes]
   lattice-agent service install|start|stop|uninstall|status
+  lattice-agent onboard [--server URL] [--port N] [--no-open]
+                     (a page in your browser that walks through every step)
   lattice-agent version
 
 What this machine shares (SHARE; saved in the state dir, sent to the control plane):
@@ -96,6 +100,8 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await reset(rest, io);
       case "service":
         return await serviceCommand(rest, io);
+      case "onboard":
+        return await onboardCommand(rest, io);
       case "version":
       case "--version":
         io.out(
@@ -222,44 +228,20 @@ async function join(args: string[], io: Io): Promise<number> {
   }
   if (!token) token = await signInWithCode(serverUrl, io);
   const name = (values.name as string | undefined) ?? Deno.hostname();
-  const keys = await generateKeyPair();
-  const body: JoinRequest = {
-    token,
-    publicKey: keys.publicKey,
-    name,
-    labels: nodeLabels(parsedLabels.data, settings),
-    agentVersion: VERSION,
-  };
-  let res: Response;
+  let joined: Joined;
   try {
-    res = await fetch(new URL("/api/v1/agents/join", serverUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+    joined = await joinControlPlane({
+      serverUrl,
+      token,
+      name,
+      labels: parsedLabels.data,
+      settings,
+      stateDir: dir,
     });
   } catch (err) {
-    throw new CliError(
-      `cannot reach ${serverUrl}: ${
-        err instanceof Error ? err.message : err
-      }. Check the URL and that the control plane is running.`,
-    );
+    if (err instanceof JoinError) throw new CliError(err.message);
+    throw err;
   }
-  const payload = await res.json().catch(() => null);
-  if (!res.ok) {
-    const message = payload?.error?.message ?? `the server answered ${res.status}`;
-    throw new CliError(`join failed: ${message}`);
-  }
-  const joined = JoinResponse.parse(payload);
-  await saveState(dir, {
-    version: 1,
-    nodeId: joined.nodeId,
-    serverUrl,
-    name,
-    labels: parsedLabels.data,
-    joinedAt: new Date().toISOString(),
-    publicKey: keys.publicKey,
-  }, keys.privateKeyPkcs8);
-  if (settings) await saveSettings(dir, settings);
   io.out(`Joined ${serverUrl} as node ${joined.nodeId} ("${name}") in pool ${joined.poolName}.`);
   if (settings) describeSettings(settings, io);
   io.out(
@@ -405,6 +387,11 @@ async function status(args: string[], io: Io): Promise<number> {
     const self = NodeSelf.parse(body);
     io.out(`approval:  ${self.approval}${self.approvalReason ? ` (${self.approvalReason})` : ""}`);
     io.out(`status:    ${self.status}`);
+    io.out(
+      `rank:      ${
+        self.rank === null || self.rank === undefined ? "not ranked yet" : `${self.rank} of 1000`
+      }`,
+    );
   } catch (err) {
     io.out(`approval:  unknown (server: ${err instanceof Error ? err.message : err})`);
   }
@@ -450,10 +437,25 @@ async function reset(args: string[], io: Io): Promise<number> {
   const dir = stateDirOf(values, io);
   if (!values.yes) {
     const ok = await io.confirm(
-      `Remove every Lattice container, volume and network on this machine and delete ${dir}?`,
+      `Stop the agent, remove its background service and every Lattice container, volume and ` +
+        `network on this machine, and delete ${dir}?`,
     );
     if (!ok) {
       io.out("Nothing changed.");
+      return 1;
+    }
+  }
+  const stopped = await stopBackgroundAgent(dir);
+  if (stopped !== null) io.out(`Stopped the agent running in the background (pid ${stopped}).`);
+  const deps = io.serviceDeps ?? realServiceDeps();
+  const unit = serviceFile(deps.os, io.env, deps.uid, dir);
+  if (unit && await exists(unit)) {
+    const code = await serviceCommand(["uninstall", "--state-dir", dir], io, deps);
+    if (code !== 0) {
+      io.err(
+        `lattice-agent: could not remove the background service (${unit}); nothing else was ` +
+          "changed. Fix the problem above and run reset again.",
+      );
       return 1;
     }
   }
@@ -482,7 +484,15 @@ async function reset(args: string[], io: Io): Promise<number> {
     );
     return 1;
   }
-  await deleteState(dir);
-  io.out(`Deleted ${dir}. Join again with \`lattice-agent join\`.`);
+  const { removedDir, kept } = await deleteStateDir(dir);
+  if (removedDir) {
+    io.out(`Deleted ${dir}. Join again with \`lattice-agent join\`.`);
+  } else {
+    io.out(
+      `Deleted Lattice's files in ${dir}; kept the dir because it also holds ${
+        kept.join(", ")
+      }, which Lattice did not write. Join again with \`lattice-agent join\`.`,
+    );
+  }
   return 0;
 }

@@ -237,8 +237,13 @@ export function agentCommandLine(
   ];
 }
 
-function findConfig(mainModule: string): string | null {
-  if (!mainModule.startsWith("file:")) return null;
+/**
+ * The deno.json of the checkout the agent runs from (`agent/main.ts` imports through its import
+ * map); null for the single-file bundle, which needs none, so a stray deno.json above wherever
+ * it was installed is never picked up.
+ */
+export function findConfig(mainModule: string): string | null {
+  if (!mainModule.startsWith("file:") || !/\/agent\/main\.ts$/.test(mainModule)) return null;
   let dir = new URL(".", mainModule);
   for (let i = 0; i < 20; i++) {
     const candidate = new URL("deno.json", dir);

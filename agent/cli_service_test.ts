@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   agentCommandLine,
+  findConfig,
   realServiceDeps,
   serviceCommand,
   type ServiceDeps,
@@ -213,4 +214,23 @@ Deno.test("agentCommandLine() reruns the compiled binary alone, or deno with the
     configPath: null,
   });
   assert.equal(windows.at(-1), "C:/Users/ann/lattice/dist/lattice-agent.js");
+});
+
+Deno.test("the service finds deno.json only for a checkout's agent/main.ts, never for the bundle", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    // A stray deno.json above where the installer put the bundle must not be used.
+    await Deno.writeTextFile(`${home}/deno.json`, "{}");
+    await Deno.mkdir(`${home}/.local/share/lattice`, { recursive: true });
+    assert.equal(findConfig(`file://${home}/.local/share/lattice/lattice-agent.js`), null);
+    await Deno.mkdir(`${home}/src/lattice/agent`, { recursive: true });
+    await Deno.writeTextFile(`${home}/src/lattice/deno.json`, "{}");
+    assert.equal(
+      findConfig(`file://${home}/src/lattice/agent/main.ts`),
+      `${home}/src/lattice/deno.json`,
+    );
+    assert.equal(findConfig("https://lattice.example.com/agent/lattice-agent.js"), null);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

@@ -58,14 +58,24 @@ async function post(url: URL, body: unknown, signal: AbortSignal) {
   return { status: res.status, ok: res.ok, payload };
 }
 
+/** The code to show, once the control plane has handed one out. */
+export interface ShownCode {
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete: string;
+  expiresIn: number;
+}
+
 /**
  * Sign this machine in with a code. `out` prints to the person; `signal` stops waiting
- * (Ctrl-C). Resolves with a join token; rejects with DeviceLoginError on denial or expiry.
+ * (Ctrl-C); `onCode` learns the code as data (the onboarding page shows it). Resolves with a
+ * join token; rejects with DeviceLoginError on denial or expiry.
  */
 export async function deviceLogin(
   serverUrl: string,
   out: (line: string) => void,
   signal: AbortSignal,
+  onCode?: (code: ShownCode) => void,
 ): Promise<string> {
   const start = await post(new URL("/api/v1/agents/device-codes", serverUrl), {}, signal);
   if (!start.ok) {
@@ -73,6 +83,12 @@ export async function deviceLogin(
     throw new DeviceLoginError(`cannot start a sign-in: ${message}`);
   }
   const started = Started.parse(start.payload);
+  onCode?.({
+    userCode: started.userCode,
+    verificationUri: started.verificationUri,
+    verificationUriComplete: started.verificationUriComplete,
+    expiresIn: started.expiresIn,
+  });
   const minutes = Math.round(started.expiresIn / 60);
   out(
     `To add this machine, open ${started.verificationUri} and enter the code ` +

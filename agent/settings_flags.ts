@@ -7,12 +7,13 @@
 import { z } from "zod";
 import { AgentSettings, type NodeOfferShape } from "../lib/protocol.ts";
 import { isTimeZone, type Schedule, type ScheduleWindow } from "../scheduler/types.ts";
+import { CLUSTER_LABEL } from "../lib/nodes/node_view.ts";
 
 export { AgentSettings };
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
 /** The node label `--cluster NAME` sets: usable as a placement constraint and in pool criteria. */
-export const CLUSTER_LABEL = "lattice.cluster";
+export { CLUSTER_LABEL };
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**

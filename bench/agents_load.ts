@@ -22,15 +22,12 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import {
   createApiToken,
-  freePort,
   logLines,
   median,
   progress,
   readTail,
   ROOT,
   type Spawned,
-  spawnToFile,
-  startTaskFlags,
   stop,
   table,
   treeCpuSeconds,
@@ -39,6 +36,7 @@ import {
 } from "./lib.ts";
 import { cpuWindow, memoryKiB, openFilesLimit, percentile } from "./proc.ts";
 import { poolStats, SimWorker } from "./sim_pool.ts";
+import { api, createBenchDatabase, parallel, postmasterPid, startLattice } from "./lattice.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -111,20 +109,6 @@ interface Round {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The PostgreSQL postmaster's pid (Debian's cluster layout), or null when it cannot be found. */
-function postmasterPid(): number | null {
-  try {
-    for (const entry of Deno.readDirSync("/var/run/postgresql")) {
-      if (entry.name.endsWith(".pid")) {
-        return Number(Deno.readTextFileSync(`/var/run/postgresql/${entry.name}`).split("\n")[0]);
-      }
-    }
-  } catch {
-    // Not Debian's layout, or not readable.
-  }
-  return null;
-}
-
 /** How many descriptors `pid` has open. */
 function openFiles(pid: number): number {
   let n = 0;
@@ -154,44 +138,16 @@ function checkFileLimit(): void {
 }
 
 function startServer(dataDir: string, logFile: string, databaseUrl?: string): Spawned {
-  const port = freePort();
-  return spawnToFile(["deno", "run", ...startTaskFlags(), "main.ts"], {
-    port,
+  return startLattice({
+    dataDir,
     logFile,
+    databaseUrl,
     env: {
-      LATTICE_PORT: String(port),
-      LATTICE_HOSTNAME: "127.0.0.1",
-      LATTICE_DATA_DIR: dataDir,
-      LATTICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
       // Debug adds one line per stored batch (counted below) and per HTTP request (setup only).
       LATTICE_LOG_LEVEL: "debug",
-      LATTICE_TRUST_PROXY: "true",
       LATTICE_HEARTBEAT_INTERVAL_MS: String(INTERVAL_MS),
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     },
   });
-}
-
-async function api(
-  base: string,
-  token: string,
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
-}
-
-/** Run `fn` over `items` with at most `concurrency` at a time. */
-async function parallel<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 /** Create the database, join and approve MAX_N simulated agents; returns the admin token. */
@@ -442,29 +398,6 @@ async function round(
   }
 }
 
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = Deno.env.get("LATTICE_TEST_DATABASE_URL");
-  if (!admin) {
-    throw new Error(
-      'PostgreSQL runs need LATTICE_TEST_DATABASE_URL: eval "$(bash scripts/provision.sh 2>/dev/null)"',
-    );
-  }
-  const name = `lattice_bench_${Date.now()}`;
-  const sql = postgres(admin, { max: 1, onnotice: () => {} });
-  await sql.unsafe(`CREATE DATABASE ${name}`);
-  await sql.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    drop: async () => {
-      const s = postgres(admin, { max: 1, onnotice: () => {} });
-      await s.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await s.end();
-    },
-  };
-}
-
 const f = (v: number, d = 0) => Number.isFinite(v) ? v.toFixed(d) : "–";
 
 function report(db: string, rounds: Round[]): string {
@@ -556,7 +489,7 @@ async function main() {
   try {
     for (const db of DBS) {
       const dataDir = await Deno.makeTempDir({ prefix: `lattice-agents-${db}-` });
-      const database = db === "postgres" ? await createDatabase() : null;
+      const database = db === "postgres" ? await createBenchDatabase("lattice_bench") : null;
       try {
         const admin = await prepare(db, dataDir, workers, database?.url);
         const rounds: Round[] = [];

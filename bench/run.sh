@@ -20,7 +20,7 @@ fi
 #   bash bench/run.sh deploy [flags of bench/deploy_overhead.ts] deploy command vs bare Docker
 #   bash bench/run.sh workloads [flags of bench/workloads_e2e.ts] API → deploy sent, end to end
 #   bash bench/run.sh nodes-page [flags of bench/nodes_page.ts]  Nodes page render, browser long tasks
-#   bash bench/run.sh workloads [flags of bench/workloads_e2e.ts] workloads API → deploy sent
+#   bash bench/run.sh online [--runs 5]                          one-line installer → node online
 case "${1:-}" in
   agents)
     shift
@@ -40,6 +40,10 @@ case "${1:-}" in
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     echo "[bench] open files limit: $(ulimit -n)" >&2
     exec deno run -A bench/workloads_e2e.ts "$@"
+    ;;
+  online)
+    shift
+    exec deno run -A bench/time_to_online.ts "$@"
     ;;
   nodes-page)
     shift

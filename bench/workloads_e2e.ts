@@ -37,7 +37,6 @@ import {
   ROOT,
   type Spawned,
   spawnToFile,
-  startTaskFlags,
   stop,
   table,
   treeCpuSeconds,
@@ -46,6 +45,7 @@ import {
 } from "./lib.ts";
 import { cpuWindow, percentile } from "./proc.ts";
 import { SimWorker } from "./sim_pool.ts";
+import { api, createBenchDatabase, parallel, postmasterPid, startLattice } from "./lattice.ts";
 import { SIM_CAPABILITIES } from "../tests/helpers/sim_agent.ts";
 
 const { values: flags } = parseArgs({
@@ -98,66 +98,19 @@ const CAPABILITIES = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f = (v: number, d = 0) => Number.isFinite(v) ? v.toFixed(d) : "–";
 
-/** The PostgreSQL postmaster's pid (Debian's cluster layout), or null when it cannot be found. */
-function postmasterPid(): number | null {
-  try {
-    for (const entry of Deno.readDirSync("/var/run/postgresql")) {
-      if (entry.name.endsWith(".pid")) {
-        return Number(Deno.readTextFileSync(`/var/run/postgresql/${entry.name}`).split("\n")[0]);
-      }
-    }
-  } catch {
-    // Not Debian's layout, or not readable.
-  }
-  return null;
-}
-
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = Deno.env.get("LATTICE_TEST_DATABASE_URL");
-  if (!admin) {
-    throw new Error(
-      'PostgreSQL runs need LATTICE_TEST_DATABASE_URL: eval "$(bash scripts/provision.sh 2>/dev/null)"',
-    );
-  }
-  const name = `lattice_bench_wl_${Date.now()}`;
-  const sql = postgres(admin, { max: 1, onnotice: () => {} });
-  await sql.unsafe(`CREATE DATABASE ${name}`);
-  await sql.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    drop: async () => {
-      const s = postgres(admin, { max: 1, onnotice: () => {} });
-      await s.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await s.end();
-    },
-  };
-}
-
 let inspectPort = 0;
 function startServer(dataDir: string, databaseUrl?: string): Spawned {
-  const port = freePort();
   inspectPort = freePort();
-  const inspect = PROFILE ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
-  const entry = TRACE_SQL ? "bench/experiments/sql_trace_server.ts" : "main.ts";
   traceFile = `${ROOT}/bench/results/workloads-sql-${
     new Date().toISOString().replace(/[:.]/g, "")
   }.md`;
-  return spawnToFile(["deno", "run", ...inspect, ...startTaskFlags(), entry], {
-    port,
+  return startLattice({
+    dataDir,
     logFile: `${dataDir}/server.log`,
-    env: {
-      LATTICE_PORT: String(port),
-      LATTICE_HOSTNAME: "127.0.0.1",
-      LATTICE_DATA_DIR: dataDir,
-      LATTICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LATTICE_LOG_LEVEL: "info",
-      SQL_TRACE_FILE: traceFile,
-      // Joins are limited per client address; each simulated agent sends its own.
-      LATTICE_TRUST_PROXY: "true",
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
+    databaseUrl,
+    denoFlags: PROFILE ? [`--inspect=127.0.0.1:${inspectPort}`] : [],
+    entry: TRACE_SQL ? "bench/experiments/sql_trace_server.ts" : "main.ts",
+    env: { LATTICE_LOG_LEVEL: "info", SQL_TRACE_FILE: traceFile },
   });
 }
 
@@ -172,28 +125,6 @@ function startBare(dataDir: string, databaseUrl?: string): Spawned {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     },
   });
-}
-
-async function api(
-  base: string,
-  token: string,
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
-}
-
-/** Run `fn` over `items` with at most `concurrency` at a time. */
-async function parallel<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 let nameSeq = 0;
@@ -435,7 +366,7 @@ interface Result {
 async function runDb(db: string, workers: SimWorker[]): Promise<Result> {
   await Deno.mkdir(`${ROOT}/bench/results`, { recursive: true });
   const dataDir = await Deno.makeTempDir({ prefix: `lattice-workloads-${db}-` });
-  const database = db === "postgres" ? await createDatabase() : null;
+  const database = db === "postgres" ? await createBenchDatabase("lattice_bench_wl") : null;
   const databaseUrl = database?.url;
   const server = startServer(dataDir, databaseUrl);
   try {

@@ -35,6 +35,19 @@ function toDeviceCode(row: Row): DeviceCode {
   };
 }
 
+/**
+ * Delete codes that expired more than `graceSeconds` ago: an agent polling one gets
+ * `expired_token` for that long, then the code is gone (its approval stays in the audit log).
+ */
+export async function pruneExpiredDeviceCodes(db: Queryable, graceSeconds = 3600): Promise<number> {
+  const rows = await db.query(
+    `DELETE FROM device_codes WHERE expires_at < now() - make_interval(secs => $1::int)
+     RETURNING id`,
+    [graceSeconds],
+  );
+  return rows.length;
+}
+
 /** Store a new pending device code; null when the user code is taken (try another). */
 export async function createDeviceCode(
   db: Queryable,

@@ -18,6 +18,8 @@ export interface NodePageFilter {
   status?: NodeStatus;
   approval?: Approval;
   poolId?: string;
+  /** Only the nodes of this cluster (label `lattice.cluster`). */
+  cluster?: string;
   /** Part of the name or of a label (case-insensitive), or `key=value` for one label exactly. */
   q?: string;
   /** Drained nodes only (true) or undrained only (false). */
@@ -47,7 +49,8 @@ export async function listNodesPage(
        AND ($3::uuid IS NULL OR n.pool_id = $3::uuid)
        AND ($4::text IS NULL OR n.name ILIKE $4::text OR n.labels::text ILIKE $4::text)
        AND ($5::text IS NULL OR n.labels ->> $5::text = $6::text)
-       AND ($7::boolean IS NULL OR n.drained = $7::boolean)`;
+       AND ($7::boolean IS NULL OR n.drained = $7::boolean)
+       AND ($8::text IS NULL OR n.labels ->> 'lattice.cluster' = $8::text)`;
   const params = [
     filter.status ?? null,
     filter.approval ?? null,
@@ -56,6 +59,7 @@ export async function listNodesPage(
     pair ? pair[1] : null,
     pair ? pair[2] : null,
     filter.drained ?? null,
+    filter.cluster ?? null,
   ];
   const rows = await db.query(
     `SELECT ${COLUMNS}, count(*) OVER ()::int AS total_count FROM ${FROM}
@@ -68,6 +72,16 @@ export async function listNodesPage(
   // Past the last page (or nothing matches): the window count has no row to ride on.
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM ${FROM} ${where}`, params);
   return { nodes: [], total: n as number };
+}
+
+/** The clusters nodes belong to (label `lattice.cluster`), A to Z, with how many nodes each. */
+export async function listClusters(db: Queryable): Promise<{ name: string; nodes: number }[]> {
+  const rows = await db.query(
+    `SELECT labels ->> 'lattice.cluster' AS name, count(*)::int AS nodes FROM nodes
+     WHERE labels ->> 'lattice.cluster' IS NOT NULL
+     GROUP BY 1 ORDER BY 1`,
+  );
+  return rows.map((r) => ({ name: r.name as string, nodes: r.nodes as number }));
 }
 
 /** Heartbeat metrics of one node averaged over one bucket of time. */

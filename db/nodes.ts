@@ -54,7 +54,7 @@ export interface Node {
 }
 
 /** Orders of the node list; each has a default direction (see `NODE_SORT_DEFAULT_ORDER`). */
-export type NodeSort = "created" | "rank" | "name" | "lastSeen";
+export type NodeSort = "created" | "rank" | "name" | "lastSeen" | "cluster";
 
 /** Newest, best ranked and most recently seen first; names A to Z. */
 export const NODE_SORT_DEFAULT_ORDER: Record<NodeSort, "asc" | "desc"> = {
@@ -62,6 +62,7 @@ export const NODE_SORT_DEFAULT_ORDER: Record<NodeSort, "asc" | "desc"> = {
   rank: "desc",
   name: "asc",
   lastSeen: "desc",
+  cluster: "asc",
 };
 
 // Whitelisted ORDER BY clauses: the direction is inserted from a closed set, never from input.
@@ -71,6 +72,8 @@ export const ORDER_BY: Record<NodeSort, (dir: "ASC" | "DESC") => string> = {
   name: (dir) => `n.name ${dir}, n.id`,
   // Nodes never seen go last whichever way the list runs.
   lastSeen: (dir) => `n.last_seen_at ${dir} NULLS LAST, n.id`,
+  // A cluster's machines together; nodes outside any cluster last.
+  cluster: (dir) => `n.labels ->> 'lattice.cluster' ${dir} NULLS LAST, n.name, n.id`,
 };
 
 /** What a WebSocket session needs to know about the node it claims to be. */
@@ -203,6 +206,8 @@ export async function listNodes(
     status?: NodeStatus;
     approval?: Approval;
     poolId?: string;
+    /** Only the nodes of this cluster (label `lattice.cluster`). */
+    cluster?: string;
     sort?: NodeSort;
     order?: "asc" | "desc";
   } = {},
@@ -214,8 +219,9 @@ export async function listNodes(
      WHERE ($1::text IS NULL OR n.status = $1::text)
        AND ($2::text IS NULL OR n.approval = $2::text)
        AND ($3::uuid IS NULL OR n.pool_id = $3::uuid)
+       AND ($4::text IS NULL OR n.labels ->> 'lattice.cluster' = $4::text)
      ORDER BY ${ORDER_BY[sort](order === "asc" ? "ASC" : "DESC")}`,
-    [filter.status ?? null, filter.approval ?? null, filter.poolId ?? null],
+    [filter.status ?? null, filter.approval ?? null, filter.poolId ?? null, filter.cluster ?? null],
   );
   return rows.map(toNode);
 }

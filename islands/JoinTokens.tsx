@@ -1,17 +1,19 @@
 import { useSignal } from "@preact/signals";
 import type { joinTokenDto } from "@/lib/api/schemas.ts";
+import type { JoinCommands } from "@/lib/agents/agent_bundle.ts";
 import { callApi } from "@/lib/web/client/api.ts";
 import { ConfirmButton } from "@/components/ConfirmButton.tsx";
 import { CopyButton } from "@/components/CopyButton.tsx";
 import { RelativeTime } from "@/components/RelativeTime.tsx";
+import { JoinWatch } from "@/components/JoinWatch.tsx";
 
 type JoinTokenDto = ReturnType<typeof joinTokenDto>;
 
 interface Props {
   pools: { id: string; name: string }[];
   tokens: JoinTokenDto[];
-  /** The join command around the secret: before + secret + after. */
-  command: { before: string; after: string };
+  /** Each join command around the secret: before + secret + after. */
+  commands: Record<keyof JoinCommands, { before: string; after: string }>;
 }
 
 const EXPIRY = [
@@ -28,10 +30,23 @@ const STATE_LABELS: Record<JoinTokenDto["state"], string> = {
   revoked: "revoked",
 };
 
-/** Create join tokens (the one-line command shown once, with a copy button), list and revoke. */
+/** One command with its copy button; `id` names the code element (and its test id). */
+function CommandLine(props: { id: string; text: string }) {
+  return (
+    <div class="command-line">
+      <code class="command" id={props.id} data-testid={props.id}>{props.text}</code>
+      <CopyButton text={props.text} label="Copy" targetId={props.id} />
+    </div>
+  );
+}
+
+/**
+ * Create join tokens (the one-line command shown once, with a copy button, and the machine
+ * appearing live once it joins), list and revoke.
+ */
 export default function JoinTokens(props: Props) {
   const tokens = useSignal(props.tokens);
-  const created = useSignal<{ token: JoinTokenDto; command: string } | null>(null);
+  const created = useSignal<{ token: JoinTokenDto; commands: JoinCommands } | null>(null);
   const errors = useSignal<Record<string, string>>({});
   const formError = useSignal("");
   const busy = useSignal(false);
@@ -62,7 +77,11 @@ export default function JoinTokens(props: Props) {
     formError.value = "";
     created.value = {
       token: res.data.token,
-      command: `${props.command.before}${res.data.secret}${props.command.after}`,
+      commands: {
+        sh: `${props.commands.sh.before}${res.data.secret}${props.commands.sh.after}`,
+        ps1: `${props.commands.ps1.before}${res.data.secret}${props.commands.ps1.after}`,
+        deno: `${props.commands.deno.before}${res.data.secret}${props.commands.deno.after}`,
+      },
     };
     tokens.value = [res.data.token, ...tokens.value];
   };
@@ -147,15 +166,22 @@ export default function JoinTokens(props: Props) {
             <p>
               Token <code>{created.value.token.prefix}…</code> for pool{" "}
               <strong>{created.value.token.poolName}</strong>{" "}
-              created. Run this on the machine (it needs Deno and Docker); the token is not shown
-              again.
+              created. Run this on the machine (Linux or macOS, with Docker): it installs the agent,
+              joins and keeps it running. The token is not shown again.
             </p>
-            <div class="command-line">
-              <code class="command" id="join-command" data-testid="join-command">
-                {created.value.command}
-              </code>
-              <CopyButton text={created.value.command} label="Copy" targetId="join-command" />
-            </div>
+            <CommandLine id="join-command" text={created.value.commands.sh} />
+            <details class="join-alternatives">
+              <summary>Windows, or Deno without installing</summary>
+              <p>In Windows PowerShell:</p>
+              <CommandLine id="join-command-ps1" text={created.value.commands.ps1} />
+              <p>
+                With{" "}
+                <a href="https://deno.com">Deno</a>, nothing installed (the agent runs in this
+                terminal):
+              </p>
+              <CommandLine id="join-command-deno" text={created.value.commands.deno} />
+            </details>
+            <JoinWatch key={created.value.token.id} since={created.value.token.createdAt} />
           </div>
         )}
       </section>

@@ -55,6 +55,11 @@ function NodeRow(props: { row: Signal<NodeRowView>; now: Signal<number>; windowM
       <td class="node-pool" data-label="Pool">
         {r.poolName ?? <span class="muted">none</span>}
       </td>
+      <td class="node-cluster" data-label="Cluster">
+        {r.cluster
+          ? <a href={`/nodes?cluster=${encodeURIComponent(r.cluster)}`}>{r.cluster}</a>
+          : <span class="muted">—</span>}
+      </td>
       <td class="node-cpu" data-label="CPU">
         <NodeSparkline
           series={r.cpu}

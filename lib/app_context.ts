@@ -10,6 +10,7 @@ import type { WorkloadChanges } from "./workloads/changes.ts";
 import type { AgentHub } from "./agents/hub.ts";
 import type { Orchestrator } from "./scheduling/orchestrator.ts";
 import type { PoolAssigner } from "./nodes/pool_assigner.ts";
+import type { LocalAgent } from "./agents/local_agent.ts";
 
 /** Everything a request handler may use, built once in main.ts and passed in. */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   scheduler: Orchestrator;
   /** Automatic pool membership: pool and node settings changes re-evaluate through it. */
   poolAssigner: PoolAssigner;
+  /** "Add this machine": the agent this server may start on its own host. */
+  localAgent: LocalAgent;
   /** Seals and opens secrets at rest (workload credentials). */
   encryptionKey: CryptoKey;
   version: string;

@@ -55,6 +55,7 @@ export const EnvSchema = z.object({
     .min(10, "must be seconds, 10 to 86400")
     .max(86_400, "must be seconds, 10 to 86400")
     .default(300),
+  LATTICE_LOCAL_AGENT: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
 });
 
 /** Log levels, least severe first. */
@@ -83,6 +84,8 @@ export interface Config {
   nodeLostGraceMs: number;
   /** How often node ranks are recomputed from their history. */
   rankIntervalMs: number;
+  /** "auto": offer "Add this machine" when Docker is reachable here; "off": never. */
+  localAgent: "auto" | "off";
 }
 
 /** Raised when an environment variable holds a value that is not allowed. */
@@ -130,5 +133,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsRetentionHours: e.LATTICE_METRICS_RETENTION_HOURS,
     nodeLostGraceMs: e.LATTICE_NODE_LOST_GRACE_SECONDS * 1000,
     rankIntervalMs: e.LATTICE_RANK_INTERVAL_SECONDS * 1000,
+    localAgent: e.LATTICE_LOCAL_AGENT,
   };
 }

@@ -15,6 +15,7 @@ Deno.test("loadConfig() applies the documented defaults to an empty environment"
   assert.equal(c.registration, "closed");
   assert.equal(c.trustProxy, false);
   assert.equal(c.rankIntervalMs, 300_000);
+  assert.equal(c.localAgent, "auto");
 });
 
 Deno.test("loadConfig() reads every variable it documents", () => {
@@ -30,6 +31,7 @@ Deno.test("loadConfig() reads every variable it documents", () => {
     LATTICE_REGISTRATION: "open",
     LATTICE_TRUST_PROXY: "true",
     LATTICE_RANK_INTERVAL_SECONDS: "60",
+    LATTICE_LOCAL_AGENT: "off",
   });
   assert.equal(c.port, 9000);
   assert.equal(c.dataDir, "/var/lib/lattice");
@@ -41,6 +43,7 @@ Deno.test("loadConfig() reads every variable it documents", () => {
   assert.equal(c.registration, "open");
   assert.equal(c.trustProxy, true);
   assert.equal(c.rankIntervalMs, 60_000);
+  assert.equal(c.localAgent, "off");
 });
 
 Deno.test("loadConfig() treats empty variables as unset", () => {
@@ -60,6 +63,7 @@ const BAD: [string, string, RegExp][] = [
   ["LATTICE_TRUST_PROXY", "yes", /true or false/],
   ["LATTICE_RANK_INTERVAL_SECONDS", "5", /seconds, 10 to 86400/],
   ["LATTICE_RANK_INTERVAL_SECONDS", "ten", /seconds, 10 to 86400/],
+  ["LATTICE_LOCAL_AGENT", "on", /auto or off/],
 ];
 
 for (const [name, value, allowed] of BAD) {

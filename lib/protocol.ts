@@ -485,6 +485,8 @@ export const NodeSelf = z.object({
   approval: z.enum(["pending", "approved", "rejected", "revoked"]),
   approvalReason: z.string().nullable(),
   status: z.enum(["unknown", "online", "offline"]),
+  /** 0–1000; null until the rank job has ranked the node (older servers leave it out). */
+  rank: z.number().int().min(0).max(1000).nullable().optional(),
   serverTime: Timestamp,
 });
 export type NodeSelf = z.infer<typeof NodeSelf>;

@@ -14,6 +14,11 @@ import { Orchestrator, type OrchestratorOptions } from "./scheduling/orchestrato
 import { type RankJob, startRankJob } from "./nodes/rank_job.ts";
 import { importEncryptionKey } from "./crypto/secret_box.ts";
 import { type Assets, buildAssets } from "./web/assets.ts";
+import { LocalAgent } from "./agents/local_agent.ts";
+import { absolutePath, loopbackUrl } from "./agents/local_agent_rules.ts";
+import { agentBundle } from "./agents/agent_bundle.ts";
+import { nodeService } from "./nodes/service.ts";
+import { getNode } from "../db/nodes.ts";
 import { openDb } from "../db/open.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
 import type { Db } from "../db/db.ts";
@@ -133,6 +138,15 @@ export async function buildControlPlane(
     firstRunAfterMs: options.rank?.firstRunAfterMs ?? Math.min(rankIntervalMs, 10_000),
     heartbeatIntervalMs: config.heartbeatIntervalMs,
   });
+  const localAgent = new LocalAgent({
+    mode: config.localAgent,
+    dataDir: absolutePath(config.dataDir, Deno.cwd()),
+    serverUrl: loopbackUrl(config.hostname, config.port),
+    log,
+    nodes: () => nodeService(ctx),
+    getNode: (id) => getNode(db, id),
+    bundle: agentBundle,
+  });
   const ctx: AppContext = {
     config,
     db,
@@ -146,12 +160,16 @@ export async function buildControlPlane(
     agents,
     scheduler,
     poolAssigner,
+    localAgent,
     encryptionKey,
     version: VERSION,
     startedAt,
     shutdown: shutdown.signal,
   };
   const app = await createApp(ctx, APP_DIRS);
+  // An agent this server started before (and nobody stopped) runs again; it retries until the
+  // server listens.
+  await localAgent.resume();
   return {
     ctx,
     fetch: (req, info) =>
@@ -167,6 +185,8 @@ export async function buildControlPlane(
     ranks,
     async close() {
       shutdown.abort();
+      // The local agent first: SIGTERM and wait (its workloads keep running in Docker).
+      await localAgent.close();
       ranks.stop();
       poolAssigner.stop();
       await scheduler.close();

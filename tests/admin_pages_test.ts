@@ -517,15 +517,33 @@ Deno.test("an admin uses the admin pages in Chromium on desktop and phone", asyn
         const server = "http://localhost:8000";
         assert.match(
           text,
-          new RegExp(
-            `^deno run -A ${server}/agent/lattice-agent\\.js join --server ${server} ` +
-              `--token ljt_\\S+ && deno run -A ${server}/agent/lattice-agent\\.js run$`,
-          ),
+          new RegExp(`^curl -fsSL ${server}/install\\.sh \\| sh -s -- --token ljt_\\S+$`),
         );
-        await page.getByTestId("copy-button").click();
-        await page.getByTestId("copy-button").getByText("Copied").waitFor();
+        const secret = text.split(" ").at(-1);
+        const alternatives = page.locator(".join-alternatives");
+        await alternatives.locator("summary").click();
+        assert.equal(
+          await page.getByTestId("join-command-ps1").innerText(),
+          `& ([scriptblock]::Create((irm ${server}/install.ps1))) -Token ${secret}`,
+        );
+        assert.equal(
+          await page.getByTestId("join-command-deno").innerText(),
+          `deno run -A ${server}/agent/lattice-agent.js join --server ${server} ` +
+            `--token ${secret} && deno run -A ${server}/agent/lattice-agent.js run`,
+        );
+        await page.getByTestId("join-watch").getByText("Waiting for the machine…").waitFor();
+        const copy = page.locator(".command-line", { has: command }).getByTestId("copy-button");
+        await copy.click();
+        await copy.getByText("Copied").waitFor();
         assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
         assert.match(await page.locator("tbody tr").first().innerText(), /3/);
+        // The machine shows up under the command, live, as soon as it joins.
+        agents.push(await SimAgent.join(url, secret!, "sim-from-join-page"));
+        const joined = page.getByTestId("join-watch").locator('[data-node="sim-from-join-page"]');
+        await joined.waitFor();
+        assert.match(await joined.innerText(), /sim-from-join-page joined/);
+        assert.match(await joined.getByTestId("node-status").innerText(), /\S/);
+        assert.equal(await page.getByText("Waiting for the machine…").count(), 0);
       },
     );
 

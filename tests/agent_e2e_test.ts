@@ -289,6 +289,11 @@ Deno.test("the bundled agent joins, runs workloads on real Docker and survives f
           const refused = await command({ action: "stats", allocationId });
           assert.equal(refused.status, 503);
           assert.equal(refused.body.error.code, "docker_unavailable");
+          // doctor says what is wrong and the command that fixes it.
+          const doctor = await runAgent(["doctor"], agentEnv);
+          assert.equal(doctor.code, 1, doctor.output);
+          assert.match(doctor.output, /FAIL +Docker socket/);
+          assert.match(doctor.output, /fix: start Docker \(`sudo systemctl start docker`/);
         } finally {
           await startDockerd();
         }
@@ -376,7 +381,7 @@ Deno.test("the bundled agent joins, runs workloads on real Docker and survives f
       const reset = await runAgent(["reset", "--yes"], agentEnv);
       assert.equal(reset.code, 0, reset.output);
       assert.equal((await managedContainers()).length, 0);
-      await assert.rejects(() => Deno.stat(`${stateDir}/node.key`));
+      await assert.rejects(() => Deno.stat(stateDir), Deno.errors.NotFound);
     });
   } finally {
     const last = agent as AgentProcess | null;

@@ -161,6 +161,25 @@ appTest("an expired device code can be neither approved nor redeemed", async (ap
   assert.match((await errorOf(res)).message, /expired/);
 });
 
+appTest("codes expired over an hour ago are deleted when a new code is started", async (app) => {
+  const old = await start(app);
+  const recent = await start(app);
+  await app.db.query(
+    `UPDATE device_codes SET expires_at = now() - interval '61 minutes' WHERE user_code = $1`,
+    [old.userCode.replace("-", "")],
+  );
+  await app.db.query(
+    `UPDATE device_codes SET expires_at = now() - interval '5 minutes' WHERE user_code = $1`,
+    [recent.userCode.replace("-", "")],
+  );
+  await start(app);
+  const left = await app.db.query("SELECT user_code FROM device_codes ORDER BY created_at");
+  assert.equal(left.length, 2, "the long-expired code is gone");
+  assert.equal(left[0].user_code, recent.userCode.replace("-", ""));
+  // A recently expired code still answers expired_token, not an unknown code.
+  assert.equal(await pollError(app, recent.deviceCode), "expired_token");
+});
+
 appTest("only admins decide device codes, and bad input is refused plainly", async (app) => {
   const { token } = await signUp(app);
   const user = await signUp(app, USER);

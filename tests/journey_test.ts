@@ -112,7 +112,9 @@ Deno.test("the whole journey in Chromium: setup, join, approve, deploy Postgres,
       await page.goto(`${url}/join`);
       await page.getByLabel("Max uses").fill("1");
       await page.getByRole("button", { name: "Create join token" }).click();
-      const line = (await page.getByTestId("join-command").innerText()).trim();
+      // The "with Deno" alternative: this test runs the agent itself (install_script_test.ts
+      // runs the one-line installer the page shows first).
+      const line = (await page.getByTestId("join-command-deno").textContent() ?? "").trim();
       await shoot(page, "join");
       const [join, run] = line.split(" && ").map((part) => part.split(/\s+/));
       assert.deepEqual(join.slice(0, 4), ["deno", "run", "-A", `${url}/agent/lattice-agent.js`]);

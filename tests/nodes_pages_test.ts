@@ -109,6 +109,56 @@ appTest("GET /nodes pages, sorts and filters 120 nodes on the server", async (ap
   assert.equal(rowNames(await lenient.text())[0], "node-0001");
 });
 
+appTest(
+  "machines of one cluster are shown together, filtered in the page and the API",
+  async (app) => {
+    const { admin, get } = await adminPages(app);
+    await seedNodes(app.db, 8);
+    // node-0002, -0005 and -0007 joined with --cluster lab; node-0003 with --cluster attic.
+    const join = async (cluster: string, names: string[]) => {
+      await app.db.query(
+        `UPDATE nodes SET labels = labels || jsonb_build_object('lattice.cluster', $1::text)
+       WHERE name = ANY($2::text[])`,
+        [cluster, names],
+      );
+    };
+    await join("lab", ["node-0002", "node-0005", "node-0007"]);
+    await join("attic", ["node-0003"]);
+
+    const html = await (await get("/nodes?sort=cluster")).text();
+    assert.deepEqual(
+      rowNames(html).slice(0, 4),
+      ["node-0003", "node-0002", "node-0005", "node-0007"],
+      "clusters A to Z, a cluster's machines together, nodes outside any cluster after",
+    );
+    assert.match(
+      html,
+      /<td class="node-cluster" data-label="Cluster"><a href="\/nodes\?cluster=lab">lab<\/a>/,
+    );
+    assert.match(html, /<option value="lab">lab \(3\)<\/option>/);
+    assert.match(html, /<option value="attic">attic \(1\)<\/option>/);
+    assert.deepEqual(rowNames(await (await get("/nodes?cluster=lab")).text()), [
+      "node-0002",
+      "node-0005",
+      "node-0007",
+    ]);
+
+    const api = async (query: string) =>
+      await app.request(`/api/v1/nodes?${query}`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+    const listed = await (await api("cluster=lab&sort=name")).json();
+    assert.deepEqual(listed.nodes.map((n: { name: string }) => n.name), [
+      "node-0002",
+      "node-0005",
+      "node-0007",
+    ]);
+    const bad = await api("cluster=Not%20A%20Label");
+    assert.equal(bad.status, 422);
+    assert.equal((await bad.json()).error.details[0].path, "cluster");
+  },
+);
+
 appTest("GET /nodes without nodes says how to add one", async (app) => {
   const { get } = await adminPages(app);
   const html = await (await get("/nodes")).text();

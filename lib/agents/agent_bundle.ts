@@ -39,8 +39,30 @@ export function agentBundle(): Promise<Uint8Array> {
   return bundle;
 }
 
-/** The commands that join a machine and start its agent, for the join page. */
+/**
+ * The commands that join a machine and start its agent straight from the bundle with Deno (the
+ * join page's "with Deno" alternative; nothing is installed).
+ */
 export function joinCommand(serverUrl: string, secret: string): string {
   const agent = `deno run -A ${serverUrl}${AGENT_BUNDLE_PATH}`;
   return `${agent} join --server ${serverUrl} --token ${secret} && ${agent} run`;
+}
+
+/** The ways the join page offers to join a machine with a token. */
+export interface JoinCommands {
+  /** The one line for Linux and macOS: the installer (/install.sh) joins and starts the agent. */
+  sh: string;
+  /** The same for Windows PowerShell (/install.ps1). */
+  ps1: string;
+  /** `deno run` of the bundle, without installing anything (joinCommand). */
+  deno: string;
+}
+
+/** Every join command for a token, the one-line installer first. */
+export function joinCommands(serverUrl: string, secret: string): JoinCommands {
+  return {
+    sh: `curl -fsSL ${serverUrl}/install.sh | sh -s -- --token ${secret}`,
+    ps1: `& ([scriptblock]::Create((irm ${serverUrl}/install.ps1))) -Token ${secret}`,
+    deno: joinCommand(serverUrl, secret),
+  };
 }

@@ -385,11 +385,18 @@ export const NodeListQuery = z.object({
   status: z.enum(["unknown", "online", "offline"]).optional(),
   approval: z.enum(["pending", "approved", "rejected", "revoked"]).optional(),
   poolId: z.uuid({ error: "must be a UUID" }).optional(),
-  sort: z.enum(["created", "rank", "name", "lastSeen"], {
-    error: "must be one of created, rank, name, lastSeen",
+  cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+    error: "must be a cluster name: lowercase letters, digits and '-' (a DNS label)",
+  }).optional().openapi({
+    description: "Only the nodes of this cluster (agents join one with `--cluster NAME`; " +
+      "node label `lattice.cluster`)",
+  }),
+  sort: z.enum(["created", "rank", "name", "lastSeen", "cluster"], {
+    error: "must be one of created, rank, name, lastSeen, cluster",
   }).optional().openapi({
     description: "Order of the list (default created): created and lastSeen newest first, " +
-      "rank best first, name A to Z unless `order` says otherwise",
+      "rank best first, name A to Z, cluster A to Z (a cluster's nodes together) unless " +
+      "`order` says otherwise",
   }),
   order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional(),
 });

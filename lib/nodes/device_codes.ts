@@ -125,6 +125,8 @@ export function createDeviceCodeService(deps: {
       }
       const deviceCode = "ldc_" + randomSecret();
       const expiresAt = new Date(now().getTime() + DEVICE_CODE_TTL_MS);
+      // Old codes go as new ones come: the table stays as small as the codes in use.
+      await deviceCodes.pruneExpiredDeviceCodes(db);
       let created: DeviceCode | null = null;
       // 23^8 codes: a collision with a live one is rare, and a retry resolves it.
       for (let i = 0; i < 5 && !created; i++) {

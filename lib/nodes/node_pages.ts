@@ -3,6 +3,7 @@
 import type { Db } from "../../db/db.ts";
 import {
   getNodesByIds,
+  listClusters,
   listMetricHistory,
   listNodesPage,
   listRecentNodeEvents,
@@ -14,6 +15,7 @@ import { listNodeContainers, type Node, type NodeContainer } from "../../db/node
 import { NotFoundError } from "../errors.ts";
 import { badgeLabel, badgeTier } from "./badges.ts";
 import {
+  CLUSTER_LABEL,
   metricPercents,
   type NodeListQuery,
   type NodeRowView,
@@ -40,6 +42,7 @@ export function nodeRowView(node: Node, history: MetricPoint[]): NodeRowView {
     tier,
     tierLabel: badgeLabel(tier),
     poolName: node.poolName,
+    cluster: node.labels[CLUSTER_LABEL] ?? null,
     labels: Object.entries(node.labels).map(([k, v]) => `${k}=${v}`),
     agentVersion: node.agentVersion,
     lastSeenAt: node.lastSeenAt?.toISOString() ?? null,
@@ -54,32 +57,37 @@ export function nodeRowView(node: Node, history: MetricPoint[]): NodeRowView {
   };
 }
 
-/** One page of the node list with the pools for its filter. */
+/** One page of the node list with the pools and clusters for its filters. */
 export async function loadNodeListPage(
   db: Db,
   query: NodeListQuery,
-): Promise<{ rows: NodeRowView[]; total: number; pools: Pool[] }> {
+): Promise<
+  { rows: NodeRowView[]; total: number; pools: Pool[]; clusters: { name: string; nodes: number }[] }
+> {
   const { nodes, total } = await listNodesPage(db, {
     status: query.status,
     approval: query.approval,
     poolId: query.poolId,
+    cluster: query.cluster,
     q: query.q,
     sort: query.sort,
     order: query.order,
     limit: NODES_PER_PAGE,
     offset: (query.page - 1) * NODES_PER_PAGE,
   });
-  const [history, pools] = await Promise.all([
+  const [history, pools, clusters] = await Promise.all([
     listMetricHistory(db, nodes.map((n) => n.id), {
       seconds: LIST_HISTORY_SECONDS,
       bucketSeconds: LIST_BUCKET_SECONDS,
     }),
     listPools(db),
+    listClusters(db),
   ]);
   return {
     rows: nodes.map((n) => nodeRowView(n, history.get(n.id) ?? [])),
     total,
     pools,
+    clusters,
   };
 }
 

@@ -10,8 +10,9 @@ export interface NodeListQuery {
   status?: "unknown" | "online" | "offline";
   approval?: "pending" | "approved" | "rejected" | "revoked";
   poolId?: string;
+  cluster?: string;
   q?: string;
-  sort: "created" | "rank" | "name" | "lastSeen";
+  sort: "created" | "rank" | "name" | "lastSeen" | "cluster";
   order?: "asc" | "desc";
   page: number;
 }
@@ -21,7 +22,11 @@ export const NODES_PER_PAGE = 50;
 
 const STATUSES = ["unknown", "online", "offline"] as const;
 const APPROVALS = ["pending", "approved", "rejected", "revoked"] as const;
-const SORTS = ["created", "rank", "name", "lastSeen"] as const;
+const SORTS = ["created", "rank", "name", "lastSeen", "cluster"] as const;
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The node label that names a node's cluster (`lattice-agent join --cluster NAME`). */
+export const CLUSTER_LABEL = "lattice.cluster";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function oneOf<T extends string>(values: readonly T[], v: string | null): T | undefined {
@@ -37,10 +42,12 @@ export function parseNodeListQuery(params: URLSearchParams): NodeListQuery {
   const page = Number(params.get("page"));
   const q = (params.get("q") ?? "").trim().slice(0, 200);
   const poolId = params.get("pool") ?? "";
+  const cluster = params.get("cluster") ?? "";
   return {
     status: oneOf(STATUSES, params.get("status")),
     approval: oneOf(APPROVALS, params.get("approval")),
     poolId: UUID.test(poolId) ? poolId.toLowerCase() : undefined,
+    cluster: CLUSTER_NAME.test(cluster) ? cluster : undefined,
     q: q || undefined,
     sort: oneOf(SORTS, params.get("sort")) ?? "name",
     order: oneOf(["asc", "desc"] as const, params.get("order")),
@@ -56,6 +63,7 @@ export function nodeListHref(query: NodeListQuery, change: Partial<NodeListQuery
   if (next.status) params.set("status", next.status);
   if (next.approval) params.set("approval", next.approval);
   if (next.poolId) params.set("pool", next.poolId);
+  if (next.cluster) params.set("cluster", next.cluster);
   if (next.sort !== "name") params.set("sort", next.sort);
   if (next.order) params.set("order", next.order);
   if (next.page > 1) params.set("page", String(next.page));
@@ -215,6 +223,8 @@ export interface NodeRowView {
   tier: string;
   tierLabel: string;
   poolName: string | null;
+  /** The cluster it belongs to (label `lattice.cluster`), if any. */
+  cluster: string | null;
   labels: string[];
   agentVersion: string | null;
   lastSeenAt: string | null;

@@ -17,7 +17,13 @@ import {
   toggledOrder,
 } from "./node_view.ts";
 
-const DEFAULTS = { created: "desc", rank: "desc", name: "asc", lastSeen: "desc" } as const;
+const DEFAULTS = {
+  created: "desc",
+  rank: "desc",
+  name: "asc",
+  lastSeen: "desc",
+  cluster: "asc",
+} as const;
 
 Deno.test("parseNodeListQuery() keeps valid parameters and ignores the rest", () => {
   const pool = "00000000-0000-4000-8000-000000000001";
@@ -169,6 +175,7 @@ Deno.test("applyLiveNode() replaces the shown fields and adds a point only for a
     tier: "new",
     tierLabel: "New",
     poolName: "default",
+    cluster: null,
     labels: [],
     agentVersion: "0.1.0",
     lastSeenAt: "2026-01-01T00:00:00.000Z",

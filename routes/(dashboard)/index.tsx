@@ -4,10 +4,14 @@ import type { Overview } from "@/lib/api/admin_schemas.ts";
 import { loadOverview } from "@/lib/overview/live.ts";
 import ServerHealth from "@/islands/ServerHealth.tsx";
 import OverviewLive from "@/islands/OverviewLive.tsx";
+import AddThisMachine from "@/islands/AddThisMachine.tsx";
+import type { LocalAgentStatus } from "@/lib/api/local_agent_schemas.ts";
 
 interface Data {
   status: SystemStatus;
   overview: Overview;
+  /** For admins while there are no nodes yet: "Add this machine". */
+  localAgent: LocalAgentStatus | null;
 }
 
 export const title = "Overview · Lattice";
@@ -19,7 +23,10 @@ export const handler: PageHandlers<Data> = {
       app.status.snapshot(),
       loadOverview(app, c.get("principal")!),
     ]);
-    return page({ status, overview });
+    const noNodes = overview.scope === "all" && overview.nodes.total === 0 &&
+      overview.nodes.pending === 0;
+    const localAgent = noNodes ? await app.localAgent.status() : null;
+    return page({ status, overview, localAgent });
   },
 };
 
@@ -29,6 +36,7 @@ export default function OverviewPage({ data }: PageProps<Data>) {
       <div class="page-header">
         <h1>Overview</h1>
       </div>
+      {data.localAgent && <AddThisMachine initial={data.localAgent} hideWhenUnavailable />}
       <OverviewLive initial={data.overview} streamUrl="/api/v1/overview/stream" />
       <div class="grid overview-health">
         <ServerHealth initial={data.status} streamUrl="/api/v1/system/status/stream" />

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { signUp, type TestApp } from "./app.ts";
 import { createJoinToken, SimAgent } from "./sim_agent.ts";
 import { waitFor } from "./server.ts";
-import type { Command, ServerMessage } from "../../lib/protocol.ts";
+import type { Command, Hello, ServerMessage } from "../../lib/protocol.ts";
 
 /** Short timings so lifecycle rules play out in seconds. */
 export const FAST = {
@@ -104,12 +104,13 @@ export async function setup(app: TestApp) {
       },
     });
   const nodes: SimNode[] = [];
-  const node = async (name: string, answer: Answer = okAnswer) => {
+  /** A node that joins, is approved and says hello (with `hello` overriding its fields). */
+  const node = async (name: string, answer: Answer = okAnswer, hello: Partial<Hello> = {}) => {
     const agent = await SimAgent.join(baseUrl, joinToken, name);
     const res = await api(`/nodes/${agent.nodeId}/approve`, { method: "POST", body: "{}" });
     assert.equal(res.status, 200);
     await res.body?.cancel();
-    assert.equal((await agent.handshake()).type, "welcome");
+    assert.equal((await agent.handshake(hello)).type, "welcome");
     const n = new SimNode(agent, answer);
     n.start();
     nodes.push(n);

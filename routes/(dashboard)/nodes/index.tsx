@@ -22,6 +22,7 @@ interface Data {
   rows: NodeRowView[];
   total: number;
   pools: { id: string; name: string }[];
+  clusters: { name: string; nodes: number }[];
   now: number;
 }
 
@@ -33,12 +34,13 @@ export const handler: PageHandlers<Data> = {
       throw new ForbiddenError("The node list is for admins");
     }
     const query = parseNodeListQuery(new URL(c.req.url).searchParams);
-    const { rows, total, pools } = await loadNodeListPage(c.get("app").db, query);
+    const { rows, total, pools, clusters } = await loadNodeListPage(c.get("app").db, query);
     return page({
       query,
       rows,
       total,
       pools: pools.map((p) => ({ id: p.id, name: p.name })),
+      clusters,
       now: Date.now(),
     });
   },
@@ -49,6 +51,7 @@ const SORT_LABELS: Record<NodeListQuery["sort"], string> = {
   rank: "Rank",
   created: "Joined",
   lastSeen: "Last seen",
+  cluster: "Cluster",
 };
 
 function columns(query: NodeListQuery): NodeColumn[] {
@@ -70,6 +73,7 @@ function columns(query: NodeListQuery): NodeColumn[] {
     { label: "Status", class: "col-status" },
     sortable("Rank", "rank", "col-rank"),
     { label: "Pool", class: "col-pool" },
+    sortable("Cluster", "cluster", "col-cluster"),
     { label: "CPU", class: "col-spark" },
     { label: "Memory", class: "col-spark" },
     { label: "Hours", class: "col-hours" },
@@ -98,7 +102,13 @@ function Select(props: {
   );
 }
 
-function Filters({ query, pools }: { query: NodeListQuery; pools: Data["pools"] }) {
+function Filters(
+  { query, pools, clusters }: {
+    query: NodeListQuery;
+    pools: Data["pools"];
+    clusters: Data["clusters"];
+  },
+) {
   return (
     <form method="get" action="/nodes" class="node-filters" role="search">
       <div class="field node-filter-q">
@@ -135,6 +145,17 @@ function Filters({ query, pools }: { query: NodeListQuery; pools: Data["pools"] 
         value={query.poolId}
         options={[["", "Any"], ...pools.map((p): [string, string] => [p.id, p.name])]}
       />
+      {clusters.length > 0 && (
+        <Select
+          name="cluster"
+          label="Cluster"
+          value={query.cluster}
+          options={[
+            ["", "Any"],
+            ...clusters.map((c): [string, string] => [c.name, `${c.name} (${c.nodes})`]),
+          ]}
+        />
+      )}
       <Select
         name="sort"
         label="Sort by"
@@ -203,7 +224,7 @@ export default function NodesPage({ data }: PageProps<Data>) {
         <h1>Nodes</h1>
         <a href="/join" class="button">Add a node</a>
       </div>
-      <Filters query={query} pools={data.pools} />
+      <Filters query={query} pools={data.pools} clusters={data.clusters} />
       {rows.length === 0
         ? (
           filtered || query.page > 1

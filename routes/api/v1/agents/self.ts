@@ -15,13 +15,17 @@ export const handler = {
   }, async (c) => {
     const app = c.get("app");
     const node = await authenticateNodeRequest(app.db, c.req.raw);
-    const [row] = await app.db.query(`SELECT status FROM nodes WHERE id = $1`, [node.id]);
+    const [row] = await app.db.query(
+      `SELECT status, rank, rank_updated_at FROM nodes WHERE id = $1`,
+      [node.id],
+    );
     const body: NodeSelf = {
       nodeId: node.id,
       name: node.name,
       approval: node.approval,
       approvalReason: node.approvalReason,
       status: (row?.status ?? "unknown") as NodeSelf["status"],
+      rank: row?.rank_updated_at ? (row.rank as number) : null,
       serverTime: new Date().toISOString(),
     };
     return c.json(body, 200);

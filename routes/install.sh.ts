@@ -1,0 +1,14 @@
+import type { PageHandlers } from "@/lib/web/define.ts";
+import { INSTALL_SCRIPTS, installScript } from "@/lib/agents/install_scripts.ts";
+
+// The one-line installer for Linux and macOS (`curl -fsSL <server>/install.sh | sh -s -- --token
+// T`), with this server's public URL baked in. Public: it holds no secrets.
+export const handler: PageHandlers = {
+  async GET(c) {
+    const script = await installScript("sh", c.get("app").config.publicUrl);
+    return c.body(script, 200, {
+      "Content-Type": INSTALL_SCRIPTS.sh.contentType,
+      "Cache-Control": "no-cache",
+    });
+  },
+};
