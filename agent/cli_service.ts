@@ -11,6 +11,7 @@ import {
   type ServicePlan,
 } from "./service/plan.ts";
 import { defaultStateDir, loadState } from "./state.ts";
+import { AGENT_PERMISSIONS } from "./permissions.ts";
 import type { CommandOutput } from "./system/command.ts";
 
 /** The part of the CLI's Io this command uses. */
@@ -226,12 +227,7 @@ export function agentCommandLine(
   return [
     current.execPath,
     "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-run",
-    "--allow-sys",
+    ...AGENT_PERMISSIONS,
     ...(current.configPath ? ["--config", current.configPath] : []),
     script,
   ];

@@ -43,6 +43,7 @@ export function parsePidFile(text: string): number | null {
   return Number.isInteger(pid) && pid > 1 ? pid : null;
 }
 
+/** The command line of a live process (null when it is gone or only a zombie is left). */
 async function commandLineOf(pid: number): Promise<string | null> {
   try {
     const out = await new Deno.Command("ps", {
@@ -51,7 +52,7 @@ async function commandLineOf(pid: number): Promise<string | null> {
       stderr: "null",
     }).output();
     const line = new TextDecoder().decode(out.stdout).trim();
-    return out.success && line ? line : null;
+    return out.success && line && !line.endsWith("<defunct>") ? line : null;
   } catch {
     return null;
   }
@@ -59,7 +60,8 @@ async function commandLineOf(pid: number): Promise<string | null> {
 
 /**
  * Stop the agent `agent.pid` names, if it is still a Lattice agent (a stale pid may belong to
- * something else by now). Waits up to `timeoutMs` for it to exit. Returns the pid stopped.
+ * something else by now): SIGTERM, and SIGKILL if it has not exited after `timeoutMs` (its
+ * workloads keep running either way). Returns the pid stopped.
  */
 export async function stopBackgroundAgent(dir: string, timeoutMs = 10_000): Promise<number | null> {
   let text: string;
@@ -78,7 +80,15 @@ export async function stopBackgroundAgent(dir: string, timeoutMs = 10_000): Prom
     return null;
   }
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && await commandLineOf(pid) !== null) {
+  while (await commandLineOf(pid) !== null) {
+    if (Date.now() > deadline) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+      break;
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return pid;

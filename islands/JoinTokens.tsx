@@ -50,6 +50,8 @@ export default function JoinTokens(props: Props) {
   const errors = useSignal<Record<string, string>>({});
   const formError = useSignal("");
   const busy = useSignal(false);
+  /** Whether the one line went to the clipboard with the click that created the token. */
+  const autoCopied = useSignal(false);
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -84,6 +86,15 @@ export default function JoinTokens(props: Props) {
       },
     };
     tokens.value = [res.data.token, ...tokens.value];
+    // Still inside the click's user activation: copy the line, so creating the token is the only
+    // click. Without the Clipboard API (plain http on another host) the Copy button remains.
+    autoCopied.value = false;
+    try {
+      await navigator.clipboard.writeText(created.value.commands.sh);
+      autoCopied.value = true;
+    } catch {
+      // The Copy button (or selecting the text) does it instead.
+    }
   };
 
   const revoke = async (id: string) => {
@@ -170,6 +181,11 @@ export default function JoinTokens(props: Props) {
               joins and keeps it running. The token is not shown again.
             </p>
             <CommandLine id="join-command" text={created.value.commands.sh} />
+            {autoCopied.value && (
+              <p class="muted" data-testid="join-autocopied">
+                Copied to your clipboard: paste it into a terminal on the machine.
+              </p>
+            )}
             <details class="join-alternatives">
               <summary>Windows, or Deno without installing</summary>
               <p>In Windows PowerShell:</p>

@@ -532,6 +532,10 @@ Deno.test("an admin uses the admin pages in Chromium on desktop and phone", asyn
             `--token ${secret} && deno run -A ${server}/agent/lattice-agent.js run`,
         );
         await page.getByTestId("join-watch").getByText("Waiting for the machine…").waitFor();
+        // Creating the token copied the line already: one click, then paste.
+        await page.getByTestId("join-autocopied").waitFor();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
+        await page.evaluate(() => navigator.clipboard.writeText(""));
         const copy = page.locator(".command-line", { has: command }).getByTestId("copy-button");
         await copy.click();
         await copy.getByText("Copied").waitFor();

@@ -377,10 +377,16 @@ Deno.test("the bundled agent joins, runs workloads on real Docker and survives f
       assert.match(refused.output, /revoked: .*decommissioned/);
     });
 
-    await t.step("reset removes Lattice's containers and the node's state", async () => {
+    await t.step("reset removes Lattice's containers, volumes and the node's state", async () => {
+      const managed = { [LABELS.managed]: "true" };
+      // A volume a stateful workload would have left behind.
+      await docker.volumeCreate({ Name: `lattice-e2e-reset-${Date.now()}`, Labels: managed });
+      assert.ok((await docker.volumeList({ labels: managed })).length >= 1);
       const reset = await runAgent(["reset", "--yes"], agentEnv);
       assert.equal(reset.code, 0, reset.output);
       assert.equal((await managedContainers()).length, 0);
+      assert.equal((await docker.volumeList({ labels: managed })).length, 0, "no Lattice volume");
+      assert.equal((await docker.networkList({ labels: managed })).length, 0, "no Lattice network");
       await assert.rejects(() => Deno.stat(stateDir), Deno.errors.NotFound);
     });
   } finally {

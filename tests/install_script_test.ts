@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { sha256Hex } from "../lib/agents/downloads.ts";
+import { stopBackgroundAgent } from "../agent/reset.ts";
 import { type ServerProcess, signUpAdmin, startServer, waitFor } from "./helpers/server.ts";
 
 const SOCK = Deno.env.get("LATTICE_TEST_DOCKER_SOCK") ?? "/var/run/docker.sock";
@@ -24,19 +25,13 @@ async function runOneLine(
   secret: string,
   home: string,
   path = `${DENO_DIR}:/usr/bin:/bin`,
+  env: Record<string, string> = {},
 ): Promise<Ran> {
   const line = `curl -fsSL ${server}/install.sh | sh -s -- --token ${secret}`;
   const out = await new Deno.Command("sh", {
     args: ["-c", line],
     clearEnv: true,
-    env: {
-      HOME: home,
-      PATH: path,
-      // The tests run as root, whose default state dir is /var/lib/lattice-agent.
-      LATTICE_AGENT_STATE_DIR: `${home}/.lattice-agent`,
-      DOCKER_HOST: `unix://${SOCK}`,
-      NO_COLOR: "1",
-    },
+    env: { ...personEnv(home, path), ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -44,6 +39,18 @@ async function runOneLine(
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, output: decoder.decode(out.stdout) + decoder.decode(out.stderr) };
+}
+
+/** The environment of a person with only deno, curl and coreutils, living in `home`. */
+function personEnv(home: string, path = `${DENO_DIR}:/usr/bin:/bin`): Record<string, string> {
+  return {
+    HOME: home,
+    PATH: path,
+    // The tests run as root, whose default state dir is /var/lib/lattice-agent.
+    LATTICE_AGENT_STATE_DIR: `${home}/.lattice-agent`,
+    DOCKER_HOST: `unix://${SOCK}`,
+    NO_COLOR: "1",
+  };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -71,21 +78,6 @@ async function readPid(home: string): Promise<number | null> {
     return Number((await Deno.readTextFile(`${home}/.lattice-agent/agent.pid`)).trim());
   } catch {
     return null;
-  }
-}
-
-/** Stop the background agent the installer started in `home`, and wait until it is gone. */
-async function stopAgent(home: string): Promise<void> {
-  const pid = await readPid(home);
-  if (!pid || !await alive(pid)) return;
-  Deno.kill(pid, "SIGTERM");
-  try {
-    await waitFor(async () => !await alive(pid), {
-      timeoutMs: 10_000,
-      what: `agent ${pid} to stop`,
-    });
-  } catch {
-    Deno.kill(pid, "SIGKILL");
   }
 }
 
@@ -216,6 +208,64 @@ Deno.test("the one-line installer installs, joins and starts the agent, and refu
       assert.equal(list[0].status, "online");
     });
 
+    await t.step(
+      "without a working Docker the node joins and the script says how to fix it",
+      async () => {
+        const other = await newHome();
+        const ran = await runOneLine(server.url, secret, other, undefined, {
+          DOCKER_HOST: `unix://${other}/no-docker.sock`,
+        });
+        assert.equal(ran.code, 0, ran.output);
+        assert.match(ran.output, /Docker is not ready on this machine/);
+        assert.match(ran.output, /FAIL {2}Docker socket: /);
+        assert.match(ran.output, /fix: start Docker/);
+        assert.match(ran.output, /run: lattice-agent onboard/);
+        assert.doesNotMatch(ran.output, /Done: this machine is a Lattice node/);
+        await waitFor(async () => (await nodes()).length === 2, { what: "the second node" });
+      },
+    );
+
+    await t.step("--onboard installs the agent and opens the guided setup page", async () => {
+      const other = await newHome();
+      const child = new Deno.Command("sh", {
+        args: ["-c", `curl -fsSL ${server.url}/install.sh | sh -s -- --onboard --no-open`],
+        clearEnv: true,
+        env: personEnv(other),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      let output = "";
+      try {
+        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let url: string | undefined;
+        const deadline = Date.now() + 60_000;
+        while (!url && Date.now() < deadline) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          output += value;
+          url = /http:\/\/127\.0\.0\.1:\d+\/\?t=[A-Za-z0-9_-]+/.exec(output)?.[0];
+        }
+        assert.ok(url, `the page's address is printed:\n${output}`);
+        assert.match(output, /Checksum verified/);
+        assert.match(output, /Opening the guided setup/);
+        const page = await fetch(url, { redirect: "manual" });
+        assert.equal(page.status, 302);
+        assert.match(page.headers.get("set-cookie") ?? "", /HttpOnly/i);
+        await page.body?.cancel();
+        reader.releaseLock();
+      } finally {
+        // The page runs in the piped `sh`, which `exec`ed the agent: not a child of this `sh`.
+        await new Deno.Command("pkill", {
+          args: ["-TERM", "-f", `${other}/.local/share/lattice/lattice-agent.js onboard`],
+        }).output();
+        child.kill("SIGTERM");
+        await child.status;
+        await child.stdout.cancel().catch(() => {});
+      }
+      assert.equal(await exists(`${other}/.lattice-agent/state.json`), false, "not joined yet");
+    });
+
     await t.step("a tampered download fails the checksum and installs nothing", async () => {
       const other = await newHome();
       const ran = await runOneLine(proxy.url, secret, other);
@@ -224,7 +274,7 @@ Deno.test("the one-line installer installs, joins and starts the agent, and refu
       assert.match(ran.output, /nothing was installed/);
       assert.equal(await exists(`${other}/.local`), false, "no bin or share dir");
       assert.equal(await exists(`${other}/.lattice-agent`), false, "no state");
-      assert.equal((await nodes()).length, 1, "no node joined");
+      assert.equal((await nodes()).length, 2, "no node joined");
     });
 
     await t.step("without Deno (and no build for this machine) it says how to get it", async () => {
@@ -241,10 +291,10 @@ Deno.test("the one-line installer installs, joins and starts the agent, and refu
       assert.notEqual(ran.code, 0, ran.output);
       assert.match(ran.output, /`npm install -g deno` \(or see https:\/\/deno\.com\)/);
       assert.equal(await exists(`${other}/.local`), false, "nothing installed");
-      assert.equal((await nodes()).length, 1);
+      assert.equal((await nodes()).length, 2);
     });
   } finally {
-    for (const home of homes) await stopAgent(home);
+    for (const home of homes) await stopBackgroundAgent(`${home}/.lattice-agent`);
     await proxy.close();
     await server.stop();
     for (const home of homes) await Deno.remove(home, { recursive: true }).catch(() => {});

@@ -1,11 +1,12 @@
-// `lattice-agent onboard` end to end: a real control plane process, a real agent process serving
-// the onboarding page, both driven in Chromium (the page, and the dashboard's /device page in a
-// second, admin-signed-in context). The started agent talks to the real Docker (it only lists
+// `lattice-agent onboard` end to end: a real control plane process, the bundled agent (as
+// installed) serving the onboarding page, both driven in Chromium (the page, and the dashboard's
+// /device page in a second, admin-signed-in context). The started agent talks to the real Docker (it only lists
 // containers and watches events).
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { gridToSchedule, HOURS_PRESETS } from "../agent/onboard/hours_grid.ts";
-import { startAgent } from "./helpers/agent_process.ts";
+import { type AgentProcess, startAgent } from "./helpers/agent_process.ts";
+import { stopBackgroundAgent } from "../agent/reset.ts";
 import {
   chromiumPath,
   describeProblems,
@@ -13,62 +14,20 @@ import {
   type PageProblem,
   watchProblems,
 } from "./helpers/browser.ts";
-import { signUpAdmin, startServer, waitFor } from "./helpers/server.ts";
+import { signUpAdmin, startServer } from "./helpers/server.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DEFAULT_POOL = "00000000-0000-4000-8000-000000000001";
 const ADMIN = { email: "admin@example.com", password: "admin password 123" };
 const SHOTS = `${ROOT}test-output/screenshots`;
 
-/** `deno run agent/main.ts onboard …` from source; its output is collected. */
-function startOnboard(args: string[]) {
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-run",
-      "--allow-sys",
-      "agent/main.ts",
-      "onboard",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) out += decoder.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = child.status.then(async (s) => {
-    await pumps;
-    return s.code;
-  });
-  return {
-    output: () => out,
-    async url(): Promise<string> {
-      await waitFor(() => /http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/.test(out), {
-        timeoutMs: 30_000,
-        what: `the onboarding address in:\n${out}`,
-      });
-      return out.match(/http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/)![0];
-    },
-    kill() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-    },
-    status,
-  };
+const ONBOARD_URL = /http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/;
+
+/** The agent's `onboard` (from the bundle, as installed) and the page's one-time address. */
+async function startOnboard(args: string[]) {
+  const agent = await startAgent(["onboard", ...args]);
+  await agent.waitForOutput(ONBOARD_URL, 30_000);
+  return { agent, url: agent.output().match(ONBOARD_URL)![0] };
 }
 
 /** The same step at a desktop and a phone width. */
@@ -80,38 +39,13 @@ async function screenshots(page: Page, name: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-async function killPidFile(dir: string) {
-  const text = await Deno.readTextFile(`${dir}/agent.pid`).catch(() => null);
-  const pid = Number(text?.trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  try {
-    Deno.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  await waitFor(() => {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      return /^\d+ \(.*\) Z /.test(stat);
-    } catch {
-      return true;
-    }
-  }, { timeoutMs: 10_000, what: `agent ${pid} to exit` }).catch(() => {
-    try {
-      Deno.kill(pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  });
-}
-
 Deno.test("lattice-agent onboard walks a machine from nothing to online in Chromium", async () => {
   chromiumPath();
   await Deno.mkdir(SHOTS, { recursive: true });
   const server = await startServer();
   const stateDir = `${await Deno.makeTempDir({ prefix: "lattice-onboard-" })}/state`;
   const problems: PageProblem[] = [];
-  let onboard: ReturnType<typeof startOnboard> | null = null;
+  let onboard: AgentProcess | null = null;
   let browser: Browser | undefined;
   try {
     const adminToken = await signUpAdmin(server.url, ADMIN);
@@ -130,8 +64,15 @@ Deno.test("lattice-agent onboard walks a machine from nothing to online in Chrom
     });
     assert.equal(patched.status, 200, await patched.clone().text());
 
-    onboard = startOnboard(["--no-open", "--server", server.url, "--state-dir", stateDir]);
-    const url = await onboard.url();
+    const started = await startOnboard([
+      "--no-open",
+      "--server",
+      server.url,
+      "--state-dir",
+      stateDir,
+    ]);
+    onboard = started.agent;
+    const url = started.url;
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(20_000);
@@ -240,7 +181,7 @@ Deno.test("lattice-agent onboard walks a machine from nothing to online in Chrom
     await page.locator('#st-conn[data-state="online"]').waitFor({ timeout: 60_000 });
     await page.locator('#st-approval[data-state="approved"]').waitFor();
     assert.match(await page.locator("#st-work").innerText(), /^\d+$/);
-    assert.match(await page.locator("#st-rank").innerText(), /Not ranked yet/);
+    assert.match(await page.locator("#st-rank").innerText(), /^(\d+ of 1000|Not ranked yet: .*)$/);
     await screenshots(page, "7-status");
 
     // The control plane has what the page set.
@@ -274,35 +215,12 @@ Deno.test("lattice-agent onboard walks a machine from nothing to online in Chrom
     assert.ok(Deno.readTextFileSync(`/proc/${pid}/stat`), "the agent outlives onboard");
     assert.equal(problems.length, 0, describeProblems(problems));
   } finally {
-    await killPidFile(stateDir);
-    onboard?.kill();
+    await stopBackgroundAgent(stateDir);
+    onboard?.kill("SIGTERM");
     await onboard?.status;
     await browser?.close();
     await server.stop();
     await Deno.remove(stateDir.replace(/\/state$/, ""), { recursive: true }).catch(() => {});
     await Deno.remove(server.dataDir, { recursive: true }).catch(() => {});
-  }
-});
-
-Deno.test("the bundled agent serves the onboarding page", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "lattice-onboard-bundle-" });
-  const agent = await startAgent(["onboard", "--no-open", "--state-dir", `${dir}/state`]);
-  try {
-    await agent.waitForOutput(/http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/, 60_000);
-    const url = agent.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?t=\S+/)![0];
-    const first = await fetch(url, { redirect: "manual" });
-    await first.body?.cancel();
-    assert.equal(first.status, 302);
-    const cookie = first.headers.get("set-cookie")!.split(";")[0];
-    const page = await fetch(new URL("/", url), { headers: { cookie } });
-    assert.equal(page.status, 200);
-    assert.match(await page.text(), /Set up this machine for Lattice/);
-    const script = await fetch(new URL("/app.js", url), { headers: { cookie } });
-    assert.equal(script.status, 200);
-    assert.match(await script.text(), /function drawGrid/);
-  } finally {
-    agent.kill("SIGTERM");
-    await agent.status;
-    await Deno.remove(dir, { recursive: true });
   }
 });

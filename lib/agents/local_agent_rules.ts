@@ -5,6 +5,7 @@
  */
 import type { LogFields } from "../log.ts";
 import { DockerError } from "../../agent/docker/mod.ts";
+import { AGENT_PERMISSIONS } from "../../agent/permissions.ts";
 /** The config switch: offer "Add this machine" when Docker is reachable, or never. */
 export type LocalAgentMode = "auto" | "off";
 
@@ -23,14 +24,7 @@ export interface Availability {
 }
 
 /** What the agent child process is granted (what `deno task agent` grants). */
-export const AGENT_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-sys",
-] as const;
+export { AGENT_PERMISSIONS };
 
 /** Decide availability from the config, the Docker probe and the deno we may start. */
 export function decideAvailability(

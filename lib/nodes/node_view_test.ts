@@ -29,12 +29,15 @@ Deno.test("parseNodeListQuery() keeps valid parameters and ignores the rest", ()
   const pool = "00000000-0000-4000-8000-000000000001";
   assert.deepEqual(
     parseNodeListQuery(
-      new URLSearchParams(`status=online&approval=pending&pool=${pool}&q= web &sort=rank&page=3`),
+      new URLSearchParams(
+        `status=online&approval=pending&pool=${pool}&cluster=lab-3&q= web &sort=rank&page=3`,
+      ),
     ),
     {
       status: "online",
       approval: "pending",
       poolId: pool,
+      cluster: "lab-3",
       q: "web",
       sort: "rank",
       order: undefined,
@@ -42,11 +45,14 @@ Deno.test("parseNodeListQuery() keeps valid parameters and ignores the rest", ()
     },
   );
   assert.deepEqual(
-    parseNodeListQuery(new URLSearchParams("status=x&sort=y&order=up&page=0&pool=1")),
+    parseNodeListQuery(
+      new URLSearchParams("status=x&sort=y&order=up&page=0&pool=1&cluster=Not%20a%20label"),
+    ),
     {
       status: undefined,
       approval: undefined,
       poolId: undefined,
+      cluster: undefined,
       q: undefined,
       sort: "name",
       order: undefined,
@@ -60,6 +66,10 @@ Deno.test("nodeListHref() leaves defaults out and keeps the filters when paging"
   assert.equal(nodeListHref(q), "/nodes?q=a+b&status=offline");
   assert.equal(nodeListHref(q, { page: 2 }), "/nodes?q=a+b&status=offline&page=2");
   assert.equal(nodeListHref(parseNodeListQuery(new URLSearchParams())), "/nodes");
+  assert.equal(
+    nodeListHref(parseNodeListQuery(new URLSearchParams("cluster=lab&sort=cluster"))),
+    "/nodes?cluster=lab&sort=cluster",
+  );
 });
 
 Deno.test("toggledOrder() flips the current sort and starts others at their default", () => {

@@ -2,6 +2,11 @@
 # Lattice agent installer, served by the control plane at /install.sh:
 #
 #   curl -fsSL <server>/install.sh | sh -s -- --token TOKEN [more `lattice-agent join` flags]
+#   curl -fsSL <server>/install.sh | sh -s -- --onboard [more `lattice-agent onboard` flags]
+#
+# With --onboard it installs the agent and opens the guided setup page (`lattice-agent onboard`:
+# Docker check and install, sign-in with a code, the machine's share, hours, service) instead of
+# joining right away.
 #
 # It picks the agent build for this OS and CPU from <server>/downloads/SHA256SUMS (the Deno
 # bundle plus a small wrapper when there is no build, which needs `deno` on PATH), checks its
@@ -131,9 +136,11 @@ main() {
     STATE=$HOME/.lattice-agent
   fi
   prev=
+  ONBOARD=
   for arg in "$@"; do
     [ "$prev" = --state-dir ] && STATE=$arg
     case "$arg" in --state-dir=*) STATE=${arg#--state-dir=} ;; esac
+    [ "$arg" = --onboard ] && ONBOARD=1
     prev=$arg
   done
 
@@ -196,6 +203,22 @@ EOF
       ;;
   esac
 
+  if [ -n "$ONBOARD" ]; then
+    # The other flags go to `onboard` (--state-dir, --port, --no-open).
+    for arg in "$@"; do
+      shift
+      [ "$arg" = --onboard ] || set -- "$@" "$arg"
+    done
+    trap - EXIT
+    rm -rf "$tmp"
+    say "Opening the guided setup: it checks Docker, signs this machine in and sets what it shares."
+    # The terminal, not the pipe this script came from: password prompts of the setup go there.
+    if [ -r /dev/tty ] && (: </dev/tty) 2>/dev/null; then
+      exec "$AGENT" onboard --server "$SERVER" "$@" </dev/tty
+    fi
+    exec "$AGENT" onboard --server "$SERVER" "$@" </dev/null
+  fi
+
   say "Joining this machine to $SERVER"
   rc=0
   { "$AGENT" join --server "$SERVER" --keep-awake --service install "$@" </dev/null 2>&1 ||
@@ -209,6 +232,15 @@ EOF
     fi
   fi
   ensure_running
+  # The node runs its work in Docker: say plainly when Docker is not ready, and how to fix it.
+  if ! "$AGENT" doctor --state-dir "$STATE" </dev/null >"$tmp/doctor.out" 2>&1 &&
+    grep -q "^FAIL  Docker" "$tmp/doctor.out"; then
+    say "Docker is not ready on this machine, so the node takes no work until it is:"
+    grep -A1 "^FAIL  Docker" "$tmp/doctor.out" | grep -v "^--" | sed 's/^/  /'
+    say "For a guided setup (it can install Docker for you), run: lattice-agent onboard"
+    say "The agent keeps running and picks Docker up by itself once it answers."
+    return 0
+  fi
   say "Done: this machine is a Lattice node. Check it with: lattice-agent status"
 }
 
