@@ -29,9 +29,13 @@ interface Props {
   bucketMs: number;
   /** Server-sent events of these rows' nodes (batched). */
   streamUrl: string;
+  /** Whether there is a Cluster column (only when some node belongs to a cluster). */
+  showCluster?: boolean;
 }
 
-function NodeRow(props: { row: Signal<NodeRowView>; now: Signal<number>; windowMs: number }) {
+function NodeRow(
+  props: { row: Signal<NodeRowView>; now: Signal<number>; windowMs: number; showCluster: boolean },
+) {
   const r = props.row.value;
   // A fresh point may be a little ahead of the shared clock, which ticks every 5 s.
   const now = Math.max(props.now.value, r.cpu.at(-1)?.[0] ?? 0, r.memory.at(-1)?.[0] ?? 0);
@@ -55,11 +59,13 @@ function NodeRow(props: { row: Signal<NodeRowView>; now: Signal<number>; windowM
       <td class="node-pool" data-label="Pool">
         {r.poolName ?? <span class="muted">none</span>}
       </td>
-      <td class="node-cluster" data-label="Cluster">
-        {r.cluster
-          ? <a href={`/nodes?cluster=${encodeURIComponent(r.cluster)}`}>{r.cluster}</a>
-          : <span class="muted">—</span>}
-      </td>
+      {props.showCluster && (
+        <td class="node-cluster" data-label="Cluster">
+          {r.cluster
+            ? <a href={`/nodes?cluster=${encodeURIComponent(r.cluster)}`}>{r.cluster}</a>
+            : <span class="muted">—</span>}
+        </td>
+      )}
       <td class="node-cpu" data-label="CPU">
         <NodeSparkline
           series={r.cpu}
@@ -145,7 +151,13 @@ export default function NodeTable(props: Props) {
           </thead>
           <tbody>
             {props.rows.map((r) => (
-              <NodeRow key={r.id} row={rows.get(r.id)!} now={now} windowMs={props.windowMs} />
+              <NodeRow
+                key={r.id}
+                row={rows.get(r.id)!}
+                now={now}
+                windowMs={props.windowMs}
+                showCluster={props.showCluster ?? false}
+              />
             ))}
           </tbody>
         </table>

@@ -122,6 +122,11 @@ appTest("every admin page renders on the server with its data", async (app) => {
     assert.match(join.html, /data-island="JoinTokens"/);
     assert.match(join.html, /ljt_[A-Za-z0-9_-]{6}…/, "the token made for the node is listed");
     assert.match(join.html, /<option value="[^"]+">gpu-lab<\/option>/);
+    assert.match(
+      join.html,
+      /<code>curl -fsSL http:\/\/localhost:8000\/install\.sh \| sh -s -- --onboard<\/code>/,
+      "the guided setup's line",
+    );
 
     const settings = await pageOf(app, admin.jar, "/settings");
     assert.equal(settings.status, 200);

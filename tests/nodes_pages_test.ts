@@ -56,6 +56,7 @@ appTest("GET /nodes pages, sorts and filters 120 nodes on the server", async (ap
   assert.match(html, /data-testid="nodes-range">1–50 of 120</);
   assert.match(html, /<a class="button button-small" rel="next" href="\/nodes\?page=2">/);
   assert.match(html, /<lattice-island data-island="NodeTable"/);
+  assert.doesNotMatch(html, /col-cluster|node-cluster/, "no Cluster column while no node has one");
   // Sparklines are drawn from the seeded heartbeats, and each row shows a tier badge.
   assert.ok((html.match(/<polyline points="[\d.]+,[\d.]+ /g) ?? []).length >= 100);
   assert.match(html, /class="tier tier-(new|bronze|silver|gold|platinum)"/);

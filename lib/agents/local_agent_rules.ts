@@ -127,7 +127,10 @@ export function childLogEntry(
     const known = levels.find((l) => l === level);
     return { level: known ?? "info", msg: msg as string, fields: { ...rest, stream } };
   }
-  return { level: stream === "stderr" ? "warn" : "info", msg: line, fields: { stream } };
+  // Plain lines are the agent talking to a person ("Connected to …"); its errors start with
+  // "lattice-agent:".
+  const failed = stream === "stderr" && line.startsWith("lattice-agent:");
+  return { level: failed ? "warn" : "info", msg: line, fields: { stream } };
 }
 
 /** An absolute version of `path` (the data dir may be relative to the server's cwd). */

@@ -118,6 +118,10 @@ Deno.test("childLogEntry() keeps the agent's JSON fields and level, and wraps pl
     fields: { stream: "stderr" },
   });
   assert.equal(childLogEntry("{not json", "stdout").msg, "{not json");
+  assert.equal(
+    childLogEntry("Connected to http://127.0.0.1:8000 as node x.", "stderr").level,
+    "info",
+  );
 });
 
 Deno.test("absolutePath() resolves a relative data dir against the working dir", () => {

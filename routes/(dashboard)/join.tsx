@@ -69,9 +69,11 @@ export default function JoinPage({ data }: PageProps<Data>) {
         </li>
       </ol>
       <JoinTokens pools={data.pools} tokens={data.tokens} commands={data.commands} />
-      <p class="muted">
-        Or sign a machine in with a code: run <code>lattice-agent join --server URL</code>{" "}
-        without a token, then enter the code it shows on <a href="/device">/device</a>.
+      <p class="muted" data-testid="join-guided">
+        New to Docker, or no token at hand? The guided setup checks the machine, installs Docker
+        with the owner's consent and signs in with a code instead of a token:{" "}
+        <code>curl -fsSL {data.serverUrl}/install.sh | sh -s -- --onboard</code>. Approve the code
+        it shows on <a href="/device">/device</a>.
       </p>
       <AddThisMachine initial={data.localAgent} />
     </>

@@ -54,7 +54,7 @@ const SORT_LABELS: Record<NodeListQuery["sort"], string> = {
   cluster: "Cluster",
 };
 
-function columns(query: NodeListQuery): NodeColumn[] {
+function columns(query: NodeListQuery, showCluster: boolean): NodeColumn[] {
   const sortable = (label: string, sort: NodeListQuery["sort"], cls?: string): NodeColumn => {
     const current = query.sort === sort ? (query.order ?? NODE_SORT_DEFAULT_ORDER[sort]) : null;
     return {
@@ -73,7 +73,7 @@ function columns(query: NodeListQuery): NodeColumn[] {
     { label: "Status", class: "col-status" },
     sortable("Rank", "rank", "col-rank"),
     { label: "Pool", class: "col-pool" },
-    sortable("Cluster", "cluster", "col-cluster"),
+    ...(showCluster ? [sortable("Cluster", "cluster", "col-cluster")] : []),
     { label: "CPU", class: "col-spark" },
     { label: "Memory", class: "col-spark" },
     { label: "Hours", class: "col-hours" },
@@ -250,7 +250,8 @@ export default function NodesPage({ data }: PageProps<Data>) {
         : (
           <NodeTable
             rows={rows}
-            columns={columns(query)}
+            columns={columns(query, data.clusters.length > 0)}
+            showCluster={data.clusters.length > 0}
             now={data.now}
             windowMs={LIST_HISTORY_SECONDS * 1000}
             bucketMs={LIST_BUCKET_SECONDS * 1000}
