@@ -22,7 +22,7 @@ import {
   describeProblems,
   launchChromium,
   type PageProblem,
-  watchProblems,
+  signedInPage,
 } from "./helpers/browser.ts";
 
 const OPEN = { env: { LATTICE_REGISTRATION: "open" } };
@@ -381,21 +381,12 @@ Deno.test("an admin uses the admin pages in Chromium on desktop and phone", asyn
     const newContext = async (
       view: { width: number; height: number; scheme: "light" | "dark" },
     ): Promise<{ context: BrowserContext; page: Page }> => {
-      const context = await browser!.newContext({
+      return await signedInPage(browser!, url, ADMIN, {
         viewport: { width: view.width, height: view.height },
         colorScheme: view.scheme,
-        isMobile: view.width < 500,
-        hasTouch: view.width < 500,
+        problems,
+        timeoutMs: TIMEOUT_MS,
       });
-      context.setDefaultTimeout(TIMEOUT_MS);
-      const page = await context.newPage();
-      await watchProblems(page, problems);
-      await page.goto(`${url}/login`);
-      await page.getByLabel("Email").fill(ADMIN.email);
-      await page.getByLabel("Password").fill(ADMIN.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${url}/`);
-      return { context, page };
     };
     const { context, page } = await newContext({ width: 1280, height: 800, scheme: "light" });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url });

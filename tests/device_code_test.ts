@@ -19,7 +19,7 @@ import {
   describeProblems,
   launchChromium,
   type PageProblem,
-  watchProblems,
+  signedInPage,
 } from "./helpers/browser.ts";
 
 const DEFAULT_POOL = "00000000-0000-4000-8000-000000000001";
@@ -357,15 +357,7 @@ Deno.test("an admin approves a machine's code on /device in Chromium", async () 
     await signUp(app, ADMIN);
     const started = await start(app, "192.0.2.45");
     browser = await launchChromium();
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    await watchProblems(page, problems);
-    await page.goto(`${url}/login`);
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${url}/`);
+    const { page } = await signedInPage(browser, url, ADMIN, { problems, timeoutMs: 15_000 });
     await page.goto(`${url}/device`);
     await page.getByLabel("Code shown by the agent").fill(started.userCode.toLowerCase());
     await page.getByRole("button", { name: "Look up" }).click();

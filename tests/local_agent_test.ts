@@ -18,7 +18,7 @@ import {
   describeProblems,
   launchChromium,
   type PageProblem,
-  watchProblems,
+  signedInPage,
 } from "./helpers/browser.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -55,16 +55,7 @@ function alive(pid: number): boolean {
 }
 
 async function signInPage(browser: Browser, url: string, problems: PageProblem[]) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  await watchProblems(page, problems);
-  await page.goto(`${url}/login`);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${url}/`);
-  return page;
+  return (await signedInPage(browser, url, ADMIN, { problems })).page;
 }
 
 Deno.test("Add this machine: one click joins this server's machine, and it survives a restart", async () => {

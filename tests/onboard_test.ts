@@ -12,6 +12,7 @@ import {
   describeProblems,
   launchChromium,
   type PageProblem,
+  signedInPage,
   watchProblems,
 } from "./helpers/browser.ts";
 import { signUpAdmin, startServer } from "./helpers/server.ts";
@@ -106,14 +107,7 @@ Deno.test("lattice-agent onboard walks a machine from nothing to online in Chrom
     assert.match(await page.getByTestId("signin-status").innerText(), /Waiting for approval/);
     await screenshots(page, "2-signin");
 
-    const admin = await browser.newContext();
-    admin.setDefaultTimeout(20_000);
-    const dash = await admin.newPage();
-    await dash.goto(`${server.url}/login`);
-    await dash.getByLabel("Email").fill(ADMIN.email);
-    await dash.getByLabel("Password").fill(ADMIN.password);
-    await dash.getByRole("button", { name: "Sign in" }).click();
-    await dash.waitForURL(`${server.url}/`);
+    const { context: admin, page: dash } = await signedInPage(browser, server.url, ADMIN);
     await dash.goto(approveHref!);
     await dash.getByTestId("device-details").waitFor();
     await dash.getByLabel("Pool").selectOption({ label: "default" });

@@ -1,5 +1,5 @@
 // Debian's real Chromium driven by playwright-core, plus a watch for what goes wrong in pages.
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Flags for a quiet headless Chromium in a container. */
 export const CHROMIUM_ARGS = [
@@ -86,4 +86,35 @@ export function describeProblems(problems: PageProblem[]): string {
   return problems.map((p) =>
     `- [${p.kind}] on ${p.pageUrl}: ${p.text}${p.location ? ` (at ${p.location})` : ""}`
   ).join("\n");
+}
+
+/** A new browser context signed in to the dashboard at `url` through its login form. */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  who: { email: string; password: string },
+  options: {
+    viewport?: { width: number; height: number };
+    colorScheme?: "light" | "dark";
+    /** Where console errors, uncaught errors and CSP violations go (not watched without). */
+    problems?: PageProblem[];
+    timeoutMs?: number;
+  } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const viewport = options.viewport ?? { width: 1280, height: 800 };
+  const context = await browser.newContext({
+    viewport,
+    colorScheme: options.colorScheme ?? "light",
+    isMobile: viewport.width < 500,
+    hasTouch: viewport.width < 500,
+  });
+  context.setDefaultTimeout(options.timeoutMs ?? 20_000);
+  const page = await context.newPage();
+  if (options.problems) await watchProblems(page, options.problems);
+  await page.goto(`${url}/login`);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${url}/`);
+  return { context, page };
 }
