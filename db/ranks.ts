@@ -47,7 +47,9 @@ export async function loadRankInputs(
   const outcomes = await db.query(
     `SELECT e.node_id,
        count(*) FILTER (WHERE e.kind = 'deployed')::int AS succeeded,
-       count(*) FILTER (WHERE e.kind = 'deploy_failed')::int AS failed
+       count(*) FILTER (
+         WHERE e.kind = 'deploy_failed' AND (e.data ->> 'blame') IS DISTINCT FROM 'workload'
+       )::int AS failed
      FROM workload_events e
      WHERE e.kind IN ('deployed', 'deploy_failed') AND e.node_id IS NOT NULL
        AND e.at > now() - ($1::int * interval '1 day')

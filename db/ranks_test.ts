@@ -121,6 +121,13 @@ dbTest("loadRankInputs() reads every approved node's history in its windows", as
        ('deploy_failed', 40), ('placed', 1)) AS v(k, d)`,
     [workload, old],
   );
+  // A deploy that failed because the image does not exist is not held against the node.
+  await db.query(
+    `INSERT INTO workload_events (workload_id, kind, message, node_id, at, data)
+     VALUES ($1, 'deploy_failed', 'm', $2, now() - interval '2 days',
+       '{"code":"pull_failed","blame":"workload"}'::jsonb)`,
+    [workload, old],
+  );
 
   // Heartbeats every 5 s for a minute, then a 2-minute break (a reconnect), then 5 s again.
   await db.query(

@@ -104,6 +104,11 @@ appTest(
         `${e.kind}: ${e.message}`
       ).join("\n");
       assert.match(messages, /deploy_failed: .*manifest unknown/);
+      // A missing image is not held against the node's rank.
+      const failures = (events.events as { kind: string; data: { blame?: string } }[])
+        .filter((e) => e.kind === "deploy_failed");
+      assert.ok(failures.length > 0);
+      assert.ok(failures.every((e) => e.data.blame === "workload"), JSON.stringify(failures));
       assert.match(messages, /roll/i);
     });
   },

@@ -46,6 +46,7 @@ import { placementRequest, toNodeView } from "./views.ts";
 import { leavingReason } from "./leaving.ts";
 import { listLeavingCandidates, workloadsOnNodes } from "../../db/evacuation.ts";
 import { SchedulerWorker } from "./worker_client.ts";
+import { deployBlame } from "./blame.ts";
 
 /** Timings and limits; the control plane passes its config, tests tighten them. */
 export interface OrchestratorOptions {
@@ -590,7 +591,8 @@ export class Orchestrator {
       message: `${reason} (${code})`,
       allocationId: a.id,
       nodeId: a.nodeId,
-      data: { code, attempt: failures },
+      // Rank counts only the failures that are the node's (not a missing image's).
+      data: { code, attempt: failures, blame: deployBlame(code, message) },
     }]);
     this.deps.log.warn("deploy failed", {
       workload_id: w.id,
