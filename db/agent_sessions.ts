@@ -168,13 +168,21 @@ export async function storeBatch(
         metrics: n.metrics,
         docker_healthy: n.metrics ? n.metrics.docker.healthy : null,
       }));
+      // The rows are locked in id order first, as the scheduler's commit locks them
+      // (db/scheduling.ts): two writers of the same nodes then never wait for each other in a
+      // circle.
       await tx.query(
-        `UPDATE nodes n SET last_seen_at = now(),
+        `WITH x AS (
+           SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, seq bigint,
+             metrics jsonb, docker_healthy boolean)
+         ), locked AS (
+           SELECT id FROM nodes WHERE id IN (SELECT id FROM x) ORDER BY id FOR NO KEY UPDATE
+         )
+         UPDATE nodes n SET last_seen_at = now(),
            acked_seq = GREATEST(n.acked_seq, x.seq),
            last_metrics = COALESCE(x.metrics, n.last_metrics),
            docker_healthy = COALESCE(x.docker_healthy, n.docker_healthy)
-         FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, seq bigint, metrics jsonb,
-           docker_healthy boolean)
+         FROM x JOIN locked ON locked.id = x.id
          WHERE n.id = x.id`,
         [JSON.stringify(rows)],
       );

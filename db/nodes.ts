@@ -230,7 +230,7 @@ export async function listNodes(
 export async function getNodeForUpdate(db: Queryable, id: string): Promise<Node | null> {
   const rows = await db.query(
     `SELECT ${COLUMNS} FROM nodes n LEFT JOIN pools p ON p.id = n.pool_id
-     WHERE n.id = $1 FOR UPDATE OF n`,
+     WHERE n.id = $1 FOR NO KEY UPDATE OF n`,
     [id],
   );
   return rows.length === 0 ? null : toNode(rows[0]);

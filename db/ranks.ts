@@ -110,10 +110,12 @@ export async function writeRanks(
 ): Promise<string[]> {
   if (ranks.length === 0) return [];
   const rows = await db.query(
+    // Locked in id order, as every writer of several node rows does (db/scheduling.ts).
     `WITH x AS (
        SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(id uuid, rank int, parts jsonb)
      ), old AS (
-       SELECT n.id, n.rank FROM nodes n JOIN x ON x.id = n.id
+       SELECT n.id, n.rank FROM nodes n WHERE n.id IN (SELECT id FROM x)
+       ORDER BY n.id FOR NO KEY UPDATE
      )
      UPDATE nodes n SET rank = x.rank, rank_parts = x.parts, rank_updated_at = now()
      FROM x JOIN old ON old.id = x.id

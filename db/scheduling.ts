@@ -91,9 +91,12 @@ export async function commitAllocations(
   }
   if (rows.length === 0) return { committed: [], refused: [] };
   const nodeIds = [...new Set(rows.map((r) => r.nodeId))].sort();
+  // NO KEY UPDATE, in id order: commits serialise per node, while the heartbeat ingest's
+  // foreign-key checks (KEY SHARE, in any order) never wait for it. Writers of several node rows
+  // lock them in id order too (db/agent_sessions.ts, db/ranks.ts), so none deadlocks with this.
   const nodes = await tx.query(
     `SELECT id, capabilities, offer, approval, status FROM nodes WHERE id = ANY($1::uuid[])
-     ORDER BY id FOR UPDATE`,
+     ORDER BY id FOR NO KEY UPDATE`,
     [nodeIds],
   );
   const used = await tx.query(
