@@ -19,7 +19,7 @@ import {
   serviceCommand,
   type ServiceDeps,
 } from "../cli_service.ts";
-import { planService } from "../service/plan.ts";
+import { serviceFile } from "../reset.ts";
 import {
   loadSettings,
   machineTimezone,
@@ -177,16 +177,8 @@ export class OnboardBackend {
   }
 
   async #serviceFileExists(): Promise<boolean> {
-    if (this.os !== "linux" && this.os !== "darwin") return false;
-    const home = this.options.env.HOME;
-    if (!home) return false;
-    const plan = planService(this.os, "status", {
-      home,
-      uid: Deno.uid() ?? 0,
-      xdgConfigHome: this.options.env.XDG_CONFIG_HOME || undefined,
-      spec: { command: ["lattice-agent", "run"], stateDir: this.stateDir, env: {} },
-    });
-    return await Deno.stat(plan.file).then(() => true, () => false);
+    const file = serviceFile(this.os, this.options.env, Deno.uid() ?? 0, this.stateDir);
+    return file !== null && await Deno.stat(file).then(() => true, () => false);
   }
 
   /** Step 1: the machine and Docker, each problem with its fix. */
@@ -577,8 +569,11 @@ export class OnboardBackend {
     ]);
   }
 
-  /** Settings are read when the agent starts: restart a detached one so it picks them up. */
-  async #restartDetached(): Promise<"restarted" | "service" | "none"> {
+  /**
+   * Settings are read when the agent starts: restart a detached one, or the installed service,
+   * so it picks them up.
+   */
+  async #restartDetached(): Promise<"restarted" | "service-restarted" | "service" | "none"> {
     const pid = await runningPid(this.stateDir);
     if (pid !== null) {
       await stopDetached(this.stateDir);
@@ -589,7 +584,17 @@ export class OnboardBackend {
       await this.#startDetached();
       return "restarted";
     }
-    return await this.#serviceFileExists() ? "service" : "none";
+    if (!await this.#serviceFileExists()) return "none";
+    const quiet = { out: () => {}, err: () => {}, env: this.options.env };
+    const deps = (this.options.serviceDeps ?? realServiceDeps)();
+    const args = ["--state-dir", this.stateDir];
+    try {
+      const stopped = await serviceCommand(["stop", ...args], quiet, deps);
+      const started = stopped === 0 && await serviceCommand(["start", ...args], quiet, deps);
+      return started === 0 ? "service-restarted" : "service";
+    } catch {
+      return "service";
+    }
   }
 
   /** Step 7: connected? approved? workloads? the last problems with tips. */
@@ -663,8 +668,11 @@ function emptySignIn(): SignIn {
   };
 }
 
-function restartNote(restarted: "restarted" | "service" | "none"): string {
+function restartNote(restarted: "restarted" | "service-restarted" | "service" | "none"): string {
   if (restarted === "restarted") return "The running agent was restarted to use it.";
+  if (restarted === "service-restarted") {
+    return "The background service was restarted to use it.";
+  }
   if (restarted === "service") {
     return "The background service uses it after its next start (Stop, then Start in step 6).";
   }

@@ -203,3 +203,58 @@ Deno.test("Start now runs a detached process named in agent.pid; Stop ends it", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("saving a setting restarts the installed service so it takes effect", async () => {
+  const cp = fakeControlPlane();
+  const dir = await Deno.makeTempDir();
+  const stateDir = `${dir}/state`;
+  const ran: string[] = [];
+  let failStart = false;
+  // The service manager as the service command sees it: every systemctl call is recorded.
+  const deps = (): ServiceDeps => ({
+    os: "linux",
+    uid: 1000,
+    agentCommand: ["lattice-agent"],
+    run: (command) => {
+      ran.push(command.join(" "));
+      const ok = !(failStart && command.includes("start"));
+      return Promise.resolve({ success: ok, code: ok ? 0 : 1, stdout: "", stderr: "" });
+    },
+    writeFile: () => Promise.resolve(),
+    mkdir: () => Promise.resolve(),
+    remove: () => Promise.resolve(),
+  });
+  try {
+    const backend = new OnboardBackend({
+      stateDir,
+      serverUrl: cp.url,
+      env: { HOME: dir },
+      serviceDeps: deps,
+    });
+    await backend.tokenSignIn({ serverUrl: cp.url, token: "ljt_good" });
+    await backend.saveMachine(machine);
+    // Without an installed service nothing is restarted.
+    const before = await backend.saveKeepAwake({ enabled: true });
+    assert.doesNotMatch(before.note, /restarted/);
+    assert.equal(ran.length, 0, ran.join("\n"));
+
+    await Deno.mkdir(`${dir}/.config/systemd/user`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/.config/systemd/user/lattice-agent.service`, "[Unit]\n");
+    const saved = await backend.saveHours({ grid: fullGrid(false), timezone: "UTC" });
+    assert.match(saved.note, /background service was restarted/);
+    assert.ok(ran.includes("systemctl --user stop lattice-agent.service"), ran.join("\n"));
+    assert.ok(ran.includes("systemctl --user start lattice-agent.service"), ran.join("\n"));
+    assert.ok(
+      ran.indexOf("systemctl --user stop lattice-agent.service") <
+        ran.indexOf("systemctl --user start lattice-agent.service"),
+    );
+
+    // When the restart fails, the page says how to do it by hand.
+    failStart = true;
+    const failed = await backend.saveKeepAwake({ enabled: false });
+    assert.match(failed.note, /Stop, then Start in step 6/);
+  } finally {
+    await cp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
