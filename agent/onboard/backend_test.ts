@@ -5,6 +5,7 @@ import { loadState } from "../state.ts";
 import { OnboardBackend, OnboardError } from "./backend.ts";
 import { fullGrid } from "./hours_grid.ts";
 import { runningPid } from "./background.ts";
+import { realStepRunner, type StepRunner } from "./docker_install.ts";
 
 /** A fake control plane that answers the join. */
 function fakeControlPlane() {
@@ -256,5 +257,71 @@ Deno.test("saving a setting restarts the installed service so it takes effect", 
   } finally {
     await cp.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the Docker install runs this machine's plan in order, streams its output and stops at a failure", async () => {
+  // Docker is installed here, so the plan's commands are not run for real: each one is handed to
+  // `sh` as an echo of itself (the runner and its streaming are the real ones), and the
+  // `systemctl` step fails the way it does where systemd is missing.
+  const ran: string[][] = [];
+  const runner: StepRunner = (command, onLine) => {
+    ran.push(command);
+    const fails = command.includes("systemctl");
+    const script = fails
+      ? `echo "System has not been booted with systemd as init system (PID 1)." >&2; exit 1`
+      : `echo "ran: $*"`;
+    return realStepRunner(["sh", "-c", script, "plan", ...command], onLine);
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const backend = new OnboardBackend({
+      stateDir: `${dir}/state`,
+      serverUrl: null,
+      env: { HOME: dir, USER: "ada" },
+      os: "linux",
+      stepRunner: runner,
+    });
+    const started = await backend.startDockerInstall({ consent: true });
+    const debianLike = started.steps.some((s) => s.command.includes("apt-get"));
+    const fedora = started.steps.some((s) => s.command.includes("dnf"));
+    assert.ok(debianLike || fedora, JSON.stringify(started.steps));
+    await refused(backend.startDockerInstall({ consent: true }), 409, "install_running");
+    let progress = backend.installProgress();
+    const deadline = Date.now() + 10_000;
+    while (progress.running && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      progress = backend.installProgress();
+    }
+    const failedAt = started.steps.findIndex((s) => s.command.includes("systemctl"));
+    assert.deepEqual(progress.result, { ok: false, failedStep: failedAt, code: 1 });
+    assert.equal(ran.length, failedAt + 1, "the steps after the failure did not run");
+    assert.deepEqual(ran, started.steps.slice(0, failedAt + 1).map((s) => s.command));
+    const out = progress.lines.map((l) => `${l.step} ${l.stream} ${l.line}`);
+    assert.ok(out.includes(`0 stdout ran: ${started.steps[0].command.join(" ")}`), out.join("\n"));
+    assert.ok(out.some((l) => l.startsWith(`${failedAt} stderr System has not been booted`)));
+    // Once it is over, it may be tried again.
+    const again = await backend.startDockerInstall({ consent: true });
+    assert.equal(again.started, true);
+    const until = Date.now() + 10_000;
+    while (backend.installProgress().running && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(backend.installProgress().running, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("macOS and Windows get instructions: the agent refuses to install there", async () => {
+  for (const os of ["darwin", "windows"]) {
+    const backend = new OnboardBackend({
+      stateDir: "/nonexistent/state",
+      serverUrl: null,
+      env: { HOME: "/nonexistent" },
+      os,
+      stepRunner: () => Promise.reject(new Error("must not run")),
+    });
+    await refused(backend.startDockerInstall({ consent: true }), 409, "install_manual");
   }
 });
