@@ -1,4 +1,4 @@
-import { useSignal } from "@preact/signals";
+import { type Signal, useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { DAY_NAMES, formatLabels, parseLabels } from "@/lib/nodes/node_view.ts";
 
@@ -85,6 +85,22 @@ function FieldError(props: { id: string; message?: string; field: string }) {
   return props.message
     ? <p class="field-error" id={props.id} data-field-error={props.field}>{props.message}</p>
     : null;
+}
+
+/** A button that is off while any request of the panel (`busy`) is running. */
+function ActionButton(
+  p: {
+    class: string;
+    busy: Signal<unknown>;
+    onClick: () => unknown;
+    children: ComponentChildren;
+  },
+) {
+  return (
+    <button type="button" class={p.class} disabled={p.busy.value !== null} onClick={p.onClick}>
+      {p.children}
+    </button>
+  );
 }
 
 function Block(props: { title: string; id: string; children: ComponentChildren }) {
@@ -203,24 +219,22 @@ export default function NodeAdmin(props: {
         </p>
         <div class="node-admin-row">
           {(n.approval === "pending" || n.approval === "rejected") && (
-            <button
-              type="button"
+            <ActionButton
+              busy={busy}
               class="button button-primary"
-              disabled={busy.value !== null}
               onClick={() => run("approval", () => call("POST", `${base}/approve`), "Approved")}
             >
               Approve
-            </button>
+            </ActionButton>
           )}
           {n.approval !== "revoked" && !revoking.value && (
-            <button
-              type="button"
+            <ActionButton
+              busy={busy}
               class="button button-danger"
-              disabled={busy.value !== null}
               onClick={() => (revoking.value = true)}
             >
               Revoke…
-            </button>
+            </ActionButton>
           )}
         </div>
         {revoking.value && n.approval !== "revoked" && (
@@ -241,10 +255,9 @@ export default function NodeAdmin(props: {
               />
             </div>
             <div class="node-admin-row">
-              <button
-                type="button"
+              <ActionButton
+                busy={busy}
                 class="button button-danger"
-                disabled={busy.value !== null}
                 onClick={async () => {
                   const body = reason.value.trim() ? { reason: reason.value.trim() } : undefined;
                   const ok = await run(
@@ -256,7 +269,7 @@ export default function NodeAdmin(props: {
                 }}
               >
                 Revoke node
-              </button>
+              </ActionButton>
               <button
                 type="button"
                 class="button button-quiet"
@@ -322,14 +335,13 @@ export default function NodeAdmin(props: {
           </p>
           <FieldError id="f-labels-error" field="labels" message={labelsError} />
         </div>
-        <button
-          type="button"
+        <ActionButton
+          busy={busy}
           class="button"
-          disabled={busy.value !== null}
           onClick={saveLabels}
         >
           Save labels
-        </button>
+        </ActionButton>
         <Status section="labels" />
       </Block>
 
@@ -350,20 +362,18 @@ export default function NodeAdmin(props: {
               {props.pools.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
             </select>
           </div>
-          <button
-            type="button"
+          <ActionButton
+            busy={busy}
             class="button node-admin-inline"
-            disabled={busy.value !== null}
             onClick={() =>
               run("pool", () => call("PUT", `${base}/pool`, { poolId: poolId.value }), "Moved")}
           >
             Move
-          </button>
+          </ActionButton>
           {n.poolPinned && (
-            <button
-              type="button"
+            <ActionButton
+              busy={busy}
               class="button button-quiet node-admin-inline"
-              disabled={busy.value !== null}
               onClick={() =>
                 run(
                   "pool",
@@ -372,7 +382,7 @@ export default function NodeAdmin(props: {
                 )}
             >
               Unpin
-            </button>
+            </ActionButton>
           )}
         </div>
         <FieldError
@@ -511,14 +521,13 @@ export default function NodeAdmin(props: {
               ? errorAt(hoursErrors, "schedule")
               : undefined)}
         />
-        <button
-          type="button"
+        <ActionButton
+          busy={busy}
           class="button"
-          disabled={busy.value !== null}
           onClick={saveHours}
         >
           Save hours
-        </button>
+        </ActionButton>
         <Status section="hours" />
       </Block>
     </section>
