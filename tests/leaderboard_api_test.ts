@@ -15,14 +15,18 @@ async function addNode(
   options: { approvedDaysAgo: number; approval?: string },
 ): Promise<string> {
   const id = crypto.randomUUID();
+  // Joined one second apart, in call order: "newest first" must not depend on the clock's
+  // resolution (PGlite's can give two quick inserts the same now()).
   await app.db.query(
-    `INSERT INTO nodes (id, name, public_key, approval, approved_at, remote_addr, pool_id)
+    `INSERT INTO nodes (id, name, public_key, approval, approved_at, remote_addr, pool_id,
+       created_at)
      VALUES ($1, $2, $3, $4, now() - ($5::float8 * interval '1 day'), '198.51.100.7',
-       '00000000-0000-4000-8000-000000000001')`,
-    [id, name, `key-${id}`, options.approval ?? "approved", options.approvedDaysAgo],
+       '00000000-0000-4000-8000-000000000001', now() + ($6::int * interval '1 second'))`,
+    [id, name, `key-${id}`, options.approval ?? "approved", options.approvedDaysAgo, ++joined],
   );
   return id;
 }
+let joined = 0;
 
 /** Deploy outcomes of `nodeId` over the last days. */
 async function addOutcomes(app: TestApp, nodeId: string, ok: number, failed: number) {

@@ -56,16 +56,25 @@ appTest(
         assert.equal((first.data as Dto).name, "cache");
         const running = await userEvents.until(
           isWorkload(workload.id, (w) => w.status === "running"),
-          10_000,
+          20_000,
+          "the user's workload running",
         );
         assert.equal((running.data as Dto).allocations[0].state, "running");
         // Admins see everyone's workloads go by.
-        await adminEvents.until(isWorkload(workload.id, (w) => w.status === "running"), 10_000);
+        await adminEvents.until(
+          isWorkload(workload.id, (w) => w.status === "running"),
+          20_000,
+          "the admin seeing it running",
+        );
 
         const stopped = await api(`/workloads/${workload.id}/stop`, { method: "POST" }, user.token);
         assert.equal(stopped.status, 202);
         await stopped.body?.cancel();
-        await userEvents.until(isWorkload(workload.id, (w) => w.status === "stopped"), 10_000);
+        await userEvents.until(
+          isWorkload(workload.id, (w) => w.status === "stopped"),
+          20_000,
+          "the user's workload stopped",
+        );
 
         // A change to another user's workload reaches its owner's watchers only.
         const touch = await api(`/workloads/${theirs.workload.id}/stop`, { method: "POST" });
@@ -73,7 +82,8 @@ appTest(
         await touch.body?.cancel();
         await adminEvents.until(
           isWorkload(theirs.workload.id, (w) => w.status === "stopped"),
-          10_000,
+          20_000,
+          "the admin's own workload stopped",
         );
 
         const deleted = await api(`/workloads/${workload.id}`, { method: "DELETE" }, user.token);

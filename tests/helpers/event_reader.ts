@@ -46,11 +46,27 @@ export class EventReader {
     }
   }
 
-  /** Events until one satisfies `match`; returns it. */
-  async until(match: (e: { event: string; data: unknown }) => boolean, timeoutMs = 5000) {
+  /**
+   * Events until one satisfies `match`; returns it. On timeout the error names `what` and the
+   * last events that did arrive.
+   */
+  async until(
+    match: (e: { event: string; data: unknown }) => boolean,
+    timeoutMs = 5000,
+    what = "a matching event",
+  ) {
     const deadline = Date.now() + timeoutMs;
     while (true) {
-      const e = await this.next(Math.max(1, deadline - Date.now()));
+      let e: { event: string; data: unknown };
+      try {
+        e = await this.next(Math.max(1, deadline - Date.now()));
+      } catch (err) {
+        const last = this.seen.slice(-3).map((x) => `${x.event} ${JSON.stringify(x.data)}`);
+        throw new Error(
+          `${what}: ${err instanceof Error ? err.message : err}; last events:\n` +
+            last.join("\n").slice(0, 3000),
+        );
+      }
       if (match(e)) return e;
     }
   }
