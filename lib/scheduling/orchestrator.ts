@@ -81,8 +81,19 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: Omit<OrchestratorOptions, "minAgentVe
 export const ReconcileJob = z.object({
   kind: z.literal("reconcile"),
   workloadIds: z.array(z.uuid()).min(1).max(10_000),
+  /**
+   * Which orchestrator enqueued it, and when by its monotonic clock: workloads that orchestrator
+   * has reconciled since are skipped (it ran their batch at once).
+   */
+  enqueued: z.object({ by: z.string().max(64), at: z.number() }).optional(),
 });
 export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+/**
+ * How long a batch's start is remembered, to skip the queue message that follows it. A message
+ * later than this reconciles again, which is harmless.
+ */
+const RECONCILED_KEEP_MS = 30_000;
 
 /** Workload ids per queue message: Deno KV refuses a message over 64 KiB. */
 export const JOB_IDS_MAX = 1_000;
@@ -93,6 +104,8 @@ export const UNDELIVERED_PREFIX = ["scheduler", "undelivered"] as const;
 /** Counters an admin (and the benchmark) can read. */
 export interface OrchestratorStats {
   batches: number;
+  /** Workloads of queue messages skipped: this process had already run their batch. */
+  skipped: number;
   placed: number;
   unplaced: number;
   commandsSent: number;
@@ -124,6 +137,7 @@ interface Deps {
 export class Orchestrator {
   readonly stats: OrchestratorStats = {
     batches: 0,
+    skipped: 0,
     placed: 0,
     unplaced: 0,
     commandsSent: 0,
@@ -139,6 +153,11 @@ export class Orchestrator {
   #pending = new Map<string, (() => void)[]>();
   #running: Promise<void> | null = null;
   #enqueueBuffer = new Set<string>();
+  /** When each workload's last successful batch started here (kept `RECONCILED_KEEP_MS`). */
+  #reconciledAt = new Map<string, number>();
+  /** This orchestrator, in the queue messages it sends. */
+  readonly #instance = crypto.randomUUID();
+  #started = false;
   #enqueueWaiters: { resolve: () => void }[] = [];
   #enqueueTimer: ReturnType<typeof setTimeout> | null = null;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -166,6 +185,7 @@ export class Orchestrator {
 
   /** Start the worker, the queue listener and the periodic sweeps. */
   start(): void {
+    this.#started = true;
     this.#worker = new SchedulerWorker();
     this.#unsubscribe = this.deps.nodeChanges.subscribe((c) => this.#onNodeChange(c));
     this.deps.kv.listenQueue(async (message: unknown) => {
@@ -174,7 +194,13 @@ export class Orchestrator {
         this.deps.log.warn("dropped a malformed scheduler job", { error: job.error.message });
         return;
       }
-      await this.reconcile(job.data.workloadIds);
+      // The job is the durable record; this process usually ran its batch at once (enqueue).
+      const mine = job.data.enqueued?.by === this.#instance ? job.data.enqueued.at : null;
+      const ids = mine === null
+        ? job.data.workloadIds
+        : job.data.workloadIds.filter((id) => !((this.#reconciledAt.get(id) ?? -1) >= mine));
+      this.stats.skipped += job.data.workloadIds.length - ids.length;
+      if (ids.length > 0) await this.reconcile(ids);
     }).catch((err) => {
       if (!this.#closed) this.deps.log.error("scheduler queue stopped", { error: String(err) });
     });
@@ -207,7 +233,9 @@ export class Orchestrator {
 
   /**
    * Queue workloads for scheduling. Calls within a few milliseconds share one queue message
-   * (Deno KV delivers about 1,500 messages/s); resolves once the message is enqueued.
+   * (Deno KV delivers about 1,500 messages/s); resolves once the message is enqueued. The batch
+   * also starts here at once, without the queue's 0–100 ms delivery delay; when the message
+   * arrives, workloads reconciled since are skipped. After a crash the message is still there.
    */
   enqueue(workloadIds: readonly string[], delayMs = 0): Promise<void> {
     if (delayMs > 0) {
@@ -221,18 +249,24 @@ export class Orchestrator {
       const waiters = this.#enqueueWaiters;
       this.#enqueueBuffer = new Set();
       this.#enqueueWaiters = [];
-      void this.#send(ids, 0).finally(() => waiters.forEach((w) => w.resolve()));
+      const enqueuedAt = performance.now();
+      void this.#send(ids, 0, enqueuedAt).finally(() => waiters.forEach((w) => w.resolve()));
+      if (this.#started) void this.reconcile(ids);
     }, 2);
     return done;
   }
 
-  async #send(ids: readonly string[], delay: number): Promise<void> {
+  async #send(ids: readonly string[], delay: number, enqueuedAt?: number): Promise<void> {
     if (this.#closed || ids.length === 0) return;
     try {
       // Deno KV refuses a message over 64 KiB: 1,000 ids (~39 KB of JSON) per message.
       for (let i = 0; i < ids.length; i += JOB_IDS_MAX) {
         const batch = ids.slice(i, i + JOB_IDS_MAX);
-        const job: ReconcileJob = { kind: "reconcile", workloadIds: batch };
+        const job: ReconcileJob = {
+          kind: "reconcile",
+          workloadIds: batch,
+          ...(enqueuedAt === undefined ? {} : { enqueued: { by: this.#instance, at: enqueuedAt } }),
+        };
         await this.deps.kv.enqueue(job, {
           delay,
           keysIfUndelivered: [[...UNDELIVERED_PREFIX, crypto.randomUUID()]],
@@ -270,7 +304,11 @@ export class Orchestrator {
     }
     const batch = this.#pending;
     this.#pending = new Map();
+    const started = performance.now();
     this.#running = this.#runBatch([...batch.keys()])
+      .then(() => {
+        for (const id of batch.keys()) this.#reconciledAt.set(id, started);
+      })
       .catch((err) => this.deps.log.error("scheduling batch failed", { error: String(err) }))
       .finally(() => {
         for (const list of batch.values()) list.forEach((r) => r());
@@ -924,6 +962,10 @@ export class Orchestrator {
   }
 
   async #sweep(): Promise<void> {
+    const old = performance.now() - RECONCILED_KEEP_MS;
+    for (const [id, at] of this.#reconciledAt) {
+      if (at < old) this.#reconciledAt.delete(id);
+    }
     try {
       const ids = await workloadsToReconcile(this.deps.db, 10_000);
       if (ids.length > 0) await this.enqueue(ids);

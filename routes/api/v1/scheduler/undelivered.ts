@@ -17,6 +17,7 @@ export const handler = {
           jobs: z.array(z.object({ key: z.string(), workloadIds: z.array(z.string()) })),
           stats: z.object({
             batches: z.number(),
+            skipped: z.number(),
             placed: z.number(),
             unplaced: z.number(),
             commandsSent: z.number(),
