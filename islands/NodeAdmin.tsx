@@ -169,6 +169,9 @@ export default function NodeAdmin(props: {
   };
 
   const sectionErrors = (s: Section) => errors.value[s] ?? {};
+  /** The error of `field` in a section, else the section's own error. */
+  const errorFor = (s: Section, field: string) =>
+    errorAt(sectionErrors(s), field) ?? sectionErrors(s)[""];
   const Status = (p: { section: Section }) => (
     <p class="node-admin-status" role="status" data-testid={`saved-${p.section}`}>
       {saved.value[p.section] ?? ""}
@@ -200,7 +203,7 @@ export default function NodeAdmin(props: {
     windows.value = windows.value.map((w, j) => (j === i ? { ...w, ...change } : w));
   };
 
-  const labelsError = errorAt(sectionErrors("labels"), "labels") ?? sectionErrors("labels")[""];
+  const labelsError = errorFor("labels", "labels");
   const hoursErrors = sectionErrors("hours");
 
   return (
@@ -311,7 +314,7 @@ export default function NodeAdmin(props: {
         <FieldError
           id="admin-drain-error"
           field="drained"
-          message={errorAt(sectionErrors("drain"), "drained") ?? sectionErrors("drain")[""]}
+          message={errorFor("drain", "drained")}
         />
         <Status section="drain" />
       </Block>
@@ -388,7 +391,7 @@ export default function NodeAdmin(props: {
         <FieldError
           id="f-pool-error"
           field="poolId"
-          message={errorAt(sectionErrors("pool"), "poolId") ?? sectionErrors("pool")[""]}
+          message={errorFor("pool", "poolId")}
         />
         <Status section="pool" />
       </Block>

@@ -4,6 +4,7 @@ import type { Overview } from "@/lib/api/admin_schemas.ts";
 import { LIVE_LABELS, type LiveState, openLiveSource } from "@/lib/web/client/live_source.ts";
 import { formatCores, formatMiB } from "@/lib/web/format.ts";
 import { RelativeTime } from "@/components/RelativeTime.tsx";
+import { AlertList } from "@/components/AlertList.tsx";
 import { UsageMeter } from "@/components/UsageMeter.tsx";
 
 /** The overview's counts, capacity, alerts, events and next steps, kept live over SSE. */
@@ -135,21 +136,7 @@ export default function OverviewLive(props: { initial: Overview; streamUrl: stri
         </header>
         {o.alerts.length === 0
           ? <p class="muted">No open alerts: every node is online and no workload has failed.</p>
-          : (
-            <ul class="alert-list">
-              {o.alerts.map((a) => (
-                <li key={a.id} class={`alert-item alert-${a.severity}`} data-alert={a.kind}>
-                  <a href={a.href}>{a.title}</a>
-                  <span class="muted">{a.detail}</span>
-                  {a.since && (
-                    <span class="alert-since">
-                      since <RelativeTime iso={a.since} />
-                    </span>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
+          : <AlertList alerts={o.alerts} />}
       </section>
 
       <section class="panel" aria-labelledby="events-title">

@@ -2,7 +2,7 @@ import { page, type PageHandlers, type PageProps } from "@/lib/web/define.ts";
 import type { OverviewAlert } from "@/lib/api/admin_schemas.ts";
 import { loadOverview } from "@/lib/overview/live.ts";
 import { EmptyState } from "@/components/EmptyState.tsx";
-import { RelativeTime } from "@/components/RelativeTime.tsx";
+import { AlertList } from "@/components/AlertList.tsx";
 
 export const title = "Alerts · Lattice";
 
@@ -34,21 +34,7 @@ export default function AlertsPage({ data }: PageProps<Data>) {
             </p>
           </EmptyState>
         )
-        : (
-          <ul class="alert-list panel">
-            {data.alerts.map((a) => (
-              <li key={a.id} class={`alert-item alert-${a.severity}`} data-alert={a.kind}>
-                <a href={a.href}>{a.title}</a>
-                <span class="muted">{a.detail}</span>
-                {a.since && (
-                  <span class="alert-since">
-                    since <RelativeTime iso={a.since} />
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+        : <AlertList alerts={data.alerts} class="panel" />}
     </>
   );
 }
